@@ -1,0 +1,1 @@
+"""AutoScribe: the GraphQL back end for radiology reporting."""

@@ -1,0 +1,87 @@
+"""The Starlette application: /graphql over HTTP and WebSocket, health checks, and the lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from strawberry.asgi import GraphQL
+
+from autoscribe.context import Context
+from autoscribe.middleware import BodyLimit, RequestLog
+from autoscribe.services import Services
+from autoscribe.settings import Settings
+from schema.root import build_schema
+
+log = logging.getLogger("autoscribe")
+
+
+class GraphQLApp(GraphQL):
+    def __init__(self, svc: Services, **kwargs):
+        super().__init__(build_schema(svc.settings), **kwargs)
+        self.svc = svc
+
+    async def get_context(self, request, response) -> Context:
+        return Context(self.svc, request, response)
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
+    settings = settings or (services.settings if services else Settings())
+    svc = services or Services.from_settings(settings)
+    graphql = GraphQLApp(svc, allowed_origins=settings.cors_origins)
+
+    async def healthz(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_request: Request) -> JSONResponse:
+        checks = {}
+        try:
+            await svc.db.ping()
+            checks["database"] = "ok"
+        except Exception as exc:  # noqa: BLE001 - reported, not raised
+            checks["database"] = f"error: {type(exc).__name__}"
+        if svc.bus is not None:
+            checks["events"] = "ok" if await svc.bus.healthy() else "error"
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse({"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        for start in svc.extras.get("on_start", []):
+            await start(svc)
+        try:
+            yield
+        finally:
+            for stop in svc.extras.get("on_stop", []):
+                await stop(svc)
+            await svc.db.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=[
+            Middleware(RequestLog),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["authorization", "content-type"],
+                expose_headers=["x-request-id"],
+                max_age=600,
+            ),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.services = svc
+    return app

@@ -1,0 +1,155 @@
+"""Who is calling: API keys, user session tokens, and the rights of each principal."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from autoscribe.errors import Forbidden, Unauthenticated
+from autoscribe.signing import Signer
+from db import enums
+from db.engine import Database
+from db.ids import new_id
+from db.models import ApiKey, Clinic, User
+
+API_KEY_PREFIX = "ask_"
+SESSION_PREFIX = "ust_"
+
+
+@dataclass
+class Principal:
+    """An API key of a clinic (every right), or an active user of it (that user's rights)."""
+
+    clinic_id: str
+    clinic_name: str
+    api_key_id: str | None = None
+    user: User | None = None
+    read_only: bool = False
+
+    @property
+    def is_api_key(self) -> bool:
+        return self.api_key_id is not None
+
+    @property
+    def user_id(self) -> str | None:
+        return self.user.id if self.user else None
+
+    def _user_may(self, right: bool) -> bool:
+        return self.is_api_key or (not self.read_only and self.user is not None and right)
+
+    @property
+    def can_manage_studies(self) -> bool:
+        return self._user_may(bool(self.user and self.user.can_manage_studies))
+
+    @property
+    def can_create_reports(self) -> bool:
+        return self._user_may(bool(self.user and self.user.can_create_reports))
+
+    @property
+    def is_admin(self) -> bool:
+        return self._user_may(
+            bool(self.user and self.user.level in (enums.UserLevel.ADMIN, enums.UserLevel.OWNER))
+        )
+
+    def require_manage_studies(self) -> None:
+        if not self.can_manage_studies:
+            raise Forbidden("Managing studies requires the canManageStudies right.")
+
+    def require_create_reports(self) -> None:
+        if not self.can_create_reports:
+            raise Forbidden("Dictating reports requires the canCreateReports right.")
+
+    def require_admin(self) -> None:
+        if not self.is_admin:
+            raise Forbidden("Managing users and invitations requires level ADMIN or OWNER.")
+
+    def require_api_key(self) -> None:
+        if not self.is_api_key:
+            raise Forbidden("Only an API key may do this.")
+
+
+def hash_api_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+async def create_api_key(db: Database, clinic_id: str, name: str = "default") -> tuple[str, str]:
+    """Make a key for the clinic; returns (key ID, the key). Only its hash is stored."""
+    key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    key_id = new_id("api_key")
+    async with db.write() as session:
+        session.add(ApiKey(id=key_id, clinic_id=clinic_id, name=name, key_hash=hash_api_key(key)))
+    return key_id, key
+
+
+async def create_clinic(db: Database, name: str) -> tuple[str, str]:
+    """A new clinic and its first API key: (clinic ID, API key)."""
+    clinic_id = new_id("clinic")
+    async with db.write() as session:
+        session.add(Clinic(id=clinic_id, name=name, event_seq=0))
+    _key_id, key = await create_api_key(db, clinic_id)
+    return clinic_id, key
+
+
+def mint_session_token(signer: Signer, user: User, ttl_seconds: int, *, read_only: bool = False) -> tuple[str, datetime]:
+    payload = {"u": user.id, "c": user.clinic_id, "e": user.token_epoch}
+    if read_only:
+        payload["ro"] = 1
+    token = SESSION_PREFIX + signer.sign("session", payload, ttl_seconds=ttl_seconds)
+    expires = datetime.now(timezone.utc) + timedelta(seconds=ttl_seconds)
+    return token, expires
+
+
+def bearer_from_header(value: str | None) -> str | None:
+    if not value:
+        return None
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+async def authenticate(db: Database, signer: Signer, token: str | None) -> Principal:
+    """The principal a bearer token stands for; Unauthenticated for anything else."""
+    if not token:
+        raise Unauthenticated()
+    if token.startswith(API_KEY_PREFIX):
+        async with db.read() as session:
+            row = (
+                await session.execute(
+                    select(ApiKey.id, Clinic.id, Clinic.name)
+                    .join(Clinic, Clinic.id == ApiKey.clinic_id)
+                    .where(ApiKey.key_hash == hash_api_key(token), ApiKey.revoked_at.is_(None))
+                )
+            ).first()
+        if row is None:
+            raise Unauthenticated("The API key is not valid.")
+        return Principal(clinic_id=row[1], clinic_name=row[2], api_key_id=row[0])
+    if token.startswith(SESSION_PREFIX):
+        payload = signer.verify("session", token[len(SESSION_PREFIX):])
+        if not isinstance(payload, dict):
+            raise Unauthenticated("The session token is not valid or has expired.")
+        async with db.read() as session:
+            row = (
+                await session.execute(
+                    select(User, Clinic.name)
+                    .join(Clinic, Clinic.id == User.clinic_id)
+                    .where(User.id == payload.get("u"), User.clinic_id == payload.get("c"))
+                )
+            ).first()
+        if (
+            row is None
+            or row[0].status != enums.UserStatus.ACTIVE
+            or row[0].token_epoch != payload.get("e")
+        ):
+            raise Unauthenticated("The session token is no longer valid.")
+        return Principal(
+            clinic_id=row[0].clinic_id,
+            clinic_name=row[1],
+            user=row[0],
+            read_only=bool(payload.get("ro")),
+        )
+    raise Unauthenticated("The bearer token is not valid.")

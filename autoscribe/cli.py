@@ -1,0 +1,95 @@
+"""The `autoscribe` command: serve, migrate, create-clinic."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+
+from autoscribe.settings import Settings
+from db.migrate import upgrade
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def cmd_migrate(settings: Settings, _args) -> int:
+    upgrade(settings.database_url)
+    print("database is up to date", file=sys.stderr)
+    return 0
+
+
+def cmd_create_clinic(settings: Settings, args) -> int:
+    from autoscribe.auth import create_clinic
+    from db.engine import Database
+
+    upgrade(settings.database_url)
+
+    async def run():
+        db = Database(settings.database_url)
+        try:
+            return await create_clinic(db, args.name)
+        finally:
+            await db.dispose()
+
+    clinic_id, key = asyncio.run(run())
+    print(json.dumps({"clinicId": clinic_id, "apiKey": key}))
+    return 0
+
+
+def cmd_serve(settings: Settings, args) -> int:
+    import uvicorn
+
+    from autoscribe.app import create_app
+
+    upgrade(settings.database_url)
+    settings.signing_key  # noqa: B018 - make (or read) the development key before serving
+    app = create_app(settings)
+    url = f"http://{args.host}:{args.port}"
+    print(
+        f"AutoScribe is serving at {url}\n"
+        f"  GraphiQL:  {url}/graphql (open it in a browser)\n"
+        f"  API key:   autoscribe create-clinic --name 'My Clinic'  (in another shell)\n"
+        f"  Database:  {settings.database_url}\n  Events:    {settings.events_url}",
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        ws_ping_interval=20,
+        ws_ping_timeout=20,
+        timeout_graceful_shutdown=20,
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="autoscribe", description="AutoScribe GraphQL server")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="migrate the database, then serve")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(run=cmd_serve)
+    sub.add_parser("migrate", help="bring the database schema up to date").set_defaults(run=cmd_migrate)
+    clinic = sub.add_parser("create-clinic", help="create a clinic and print its API key as JSON")
+    clinic.add_argument("--name", required=True)
+    clinic.set_defaults(run=cmd_create_clinic)
+    args = parser.parse_args(argv)
+    settings = Settings()
+    _logging(settings)
+    return args.run(settings, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

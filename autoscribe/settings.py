@@ -1,0 +1,70 @@
+"""Settings from the environment (prefix AUTOSCRIBE_)."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+DEFAULT_DATA_DIR = Path("var")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="AUTOSCRIBE_", extra="ignore")
+
+    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DATA_DIR / 'autoscribe.db'}"
+    events_url: str = "memory://"
+    secret_key: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    viewer_url: str | None = None
+    cors_origins: list[str] = []
+    log_level: str = "INFO"
+    event_retention_days: int = 7
+    reroute_ttl_seconds: int = 3600
+    pdf_url_ttl_seconds: int = 3600
+    invitation_ttl_days: int = 7
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_body_bytes: int = 1_000_000
+    db_pool_size: int = 5
+    db_max_overflow: int = 10
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value):
+        if isinstance(value, str):
+            return [o.strip() for o in value.split(",") if o.strip()]
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return make_url(self.database_url).get_backend_name() == "sqlite"
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The configured SECRET_KEY, or one generated once and kept beside the SQLite file."""
+        if self.secret_key:
+            return self.secret_key
+        if not self.is_sqlite:
+            raise RuntimeError("AUTOSCRIBE_SECRET_KEY must be set when the database is not SQLite")
+        db_path = make_url(self.database_url).database or ""
+        key_file = Path(db_path).parent / "secret_key" if db_path and db_path != ":memory:" else None
+        if key_file is None:
+            return secrets.token_urlsafe(48)
+        if key_file.exists():
+            return key_file.read_text().strip()
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        key_file.write_text(key)
+        key_file.chmod(0o600)
+        return key

@@ -1,0 +1,1 @@
+"""Storage: models, engine and sessions, IDs, the event log and migrations."""

@@ -1,0 +1,82 @@
+"""The engine and sessions, configured the same way for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+AfterCommit = Callable[[list], Awaitable[None]]
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
+    engine = create_async_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy's "begin" below decide how transactions start.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn):
+        # Writers take the write lock up front, so checks and writes of one transaction are
+        # serialised against every other writer; readers use a deferred snapshot.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+class Database:
+    """Owns the engines and hands out sessions: `read()` for queries, `write()` for changes."""
+
+    def __init__(self, url: str, *, pool_size: int = 5, max_overflow: int = 10):
+        self.url = url
+        self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            self.engine = _sqlite_engine(url, immediate=True)
+            self.read_engine = _sqlite_engine(url, immediate=False)
+        else:
+            self.engine = create_async_engine(
+                url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+            )
+            self.read_engine = self.engine
+        self._write_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        self.after_commit: list[AfterCommit] = []
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._read_sessions() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        Events appended in it (db.events.append_event) are handed to the after-commit hooks
+        once the commit has succeeded.
+        """
+        async with self._write_sessions() as session:
+            async with session.begin():
+                yield session
+            events = session.info.pop("events", [])
+        if events:
+            for hook in self.after_commit:
+                await hook(events)
+
+    async def ping(self) -> None:
+        async with self.read_engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()

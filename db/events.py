@@ -1,0 +1,82 @@
+"""The event log: every committed change of a study or its reports, numbered per clinic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Clinic, Event, Study
+from db.types import utcnow
+
+
+@dataclass(frozen=True)
+class CommittedEvent:
+    """What the after-commit hooks get: enough to wake subscribers, not the row itself."""
+
+    clinic_id: str
+    seq: int
+
+
+def filter_fields(study: Study) -> dict:
+    """The study's fields that worklist filters look at, as stored in events."""
+    return {
+        "assignedTo": study.assigned_to_id,
+        "isCancelled": study.is_cancelled,
+        "severity": study.severity.value,
+        "studyReportStatus": study.study_report_status.value,
+        "studyDescription": study.study_description,
+        "studyInstanceUid": study.study_instance_uid,
+        "createdAt": study.created_at.isoformat(),
+    }
+
+
+async def next_seq(session: AsyncSession, clinic_id: str) -> int:
+    """The clinic's next sequence number, taken under the clinic row's lock.
+
+    The lock is held until the transaction ends, so numbers are handed out in commit order:
+    no reader can ever see seq N+1 before seq N is committed.
+    """
+    result = await session.execute(
+        update(Clinic)
+        .where(Clinic.id == clinic_id)
+        .values(event_seq=Clinic.event_seq + 1)
+        .returning(Clinic.event_seq)
+    )
+    return result.scalar_one()
+
+
+async def append_event(
+    session: AsyncSession,
+    study: Study,
+    kind: str,
+    *,
+    before: dict | None,
+    status_before: str | None,
+    report_id: str | None = None,
+    at: datetime | None = None,
+) -> Event:
+    """Write the event of a change to `study` in the session's transaction."""
+    seq = await next_seq(session, study.clinic_id)
+    row = Event(
+        clinic_id=study.clinic_id,
+        seq=seq,
+        kind=kind,
+        study_id=study.id,
+        report_id=report_id,
+        status_before=status_before,
+        status_after=study.study_report_status.value,
+        before=before,
+        after=filter_fields(study),
+        occurred_at=at or utcnow(),
+    )
+    session.add(row)
+    session.info.setdefault("events", []).append(CommittedEvent(study.clinic_id, seq))
+    return row
+
+
+async def prune_events(session: AsyncSession, retention: timedelta) -> int:
+    result = await session.execute(delete(Event).where(Event.occurred_at < utcnow() - retention))
+    return result.rowcount or 0

@@ -1,0 +1,1 @@
+"""What each operation does: plain async functions over the services and a principal."""
