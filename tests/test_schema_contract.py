@@ -1,0 +1,47 @@
+"""schema.graphql is current, and compatible with the shared contract but for the parts still to come."""
+
+from pathlib import Path
+
+import graphql
+
+from schema.root import sdl
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTRACT = ROOT.parent / "shared" / "contract.graphql"
+
+# Contract parts not built yet, by issue. This list only shrinks; it is empty when the series is done.
+PENDING = {
+    # Users, invitations and user sessions
+    "AssignableUserLevel", "Invitation.acceptUrl", "InvitationConnection", "InvitationEdge",
+    "InvitationExpiredFilter", "InvitationFilter", "InviteUserInput", "Mutation.acceptInvitation",
+    "Mutation.createUserSession", "Mutation.inviteUser", "Mutation.reactivateUser",
+    "Mutation.rejectInvitation", "Mutation.revokeInvitation", "Mutation.revokeUserAccess",
+    "Mutation.updateInvitation", "Mutation.updateUser", "Query.invitation", "Query.invitations",
+    "Query.user", "Query.users", "UpdateInvitationInput", "UpdateUserInput", "UserConnection",
+    "UserEdge", "UserFilter", "UserSession",
+    # Reports, reroute URLs and PDFs
+    "Mutation.cancelReportAddendum", "Mutation.createReportAddendum", "Mutation.createRerouteUrl",
+    "Mutation.createViewerOnlyRerouteUrl", "Mutation.saveReportDraft", "Mutation.signReport",
+    "Mutation.startReport", "Query.report", "Query.reports", "Report.pdfUrl", "RerouteUrl",
+    # Live worklists
+    "ReportStatusChange", "Subscription", "WorklistEvent", "WorklistEventType",
+}
+
+
+def _name(change) -> str:
+    words = change.description.split()
+    return words[1] if words[0] in ("Field", "Argument") else words[0]
+
+
+def test_schema_file_is_current():
+    assert (ROOT / "schema.graphql").read_text() == sdl(), "schema.graphql is stale: run python -m schema.export"
+
+
+def test_contract_breaks_only_where_work_is_pending():
+    contract = graphql.build_schema(CONTRACT.read_text())
+    ours = graphql.build_schema(sdl())
+    broken = {_name(c): c.description for c in graphql.find_breaking_changes(contract, ours)}
+    unexpected = {k: v for k, v in broken.items() if k not in PENDING}
+    assert not unexpected, f"contract broken: {unexpected}"
+    done = PENDING - broken.keys()
+    assert not done, f"built now, remove from PENDING: {sorted(done)}"
