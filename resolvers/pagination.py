@@ -13,6 +13,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from autoscribe.errors import BadInput
 from autoscribe.signing import Signer
 from db.engine import Database
+from db.types import UTCDateTime
 
 T = TypeVar("T")
 MAX_PAGE = 100
@@ -47,7 +48,9 @@ def _to_json(value: Any) -> Any:
 
 
 def _from_json(value: Any, col: InstrumentedAttribute) -> Any:
-    if isinstance(value, str) and col.type.python_type is datetime:
+    if isinstance(col.type, UTCDateTime):
+        if not isinstance(value, str):
+            raise ValueError("not a timestamp")
         return datetime.fromisoformat(value)
     return value
 

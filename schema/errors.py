@@ -6,7 +6,6 @@ import logging
 import re
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
 
 from autoscribe.errors import AppError
 
@@ -17,7 +16,7 @@ _VARIABLE = re.compile(r"Variable '\$(\w+)'")
 def client_error(error: GraphQLError, request_id: str) -> GraphQLError:
     """The error as it may reach the client."""
     original = error.original_error
-    if isinstance(original, AppError):
+    if isinstance(original, AppError) or (error.extensions or {}).get("code"):
         return error
     if error.path is None:
         # Parsing, validation and variable coercion: the request itself is at fault.
@@ -43,25 +42,15 @@ def client_error(error: GraphQLError, request_id: str) -> GraphQLError:
     )
 
 
-def error_codes(errors) -> list[str]:
-    return sorted({(e.extensions or {}).get("code", "?") for e in errors or []})
-
-
-class ErrorCodes(SchemaExtension):
-    """Rewrites each result's errors with client_error and notes the outcome for the access log."""
-
-    def on_operation(self):
-        yield
-        ctx = self.execution_context
-        result = ctx.result
-        request_id = getattr(ctx.context, "request_id", "-")
-        if result is not None and getattr(result, "errors", None):
-            result.errors = [client_error(e, request_id) for e in result.errors]
-        elif ctx.pre_execution_errors:
-            ctx.pre_execution_errors = [client_error(e, request_id) for e in ctx.pre_execution_errors]
-        request = getattr(ctx.context, "request", None)
-        state = getattr(request, "state", None)
-        if state is not None:
-            state.operation = ctx.operation_name or (ctx.operation_type.value if ctx.operation_type else "-")
-            errors = getattr(result, "errors", None) or ctx.pre_execution_errors
-            state.outcome = "error:" + ",".join(error_codes(errors)) if errors else "ok"
+def present(result, context, operation_name: str | None):
+    """Rewrite a result's errors for the client and note the outcome for the access log."""
+    request_id = getattr(context, "request_id", "-")
+    errors = getattr(result, "errors", None)
+    if errors:
+        result.errors = [client_error(e, request_id) for e in errors]
+    state = getattr(getattr(context, "request", None), "state", None)
+    if state is not None:
+        state.operation = operation_name or "-"
+        codes = sorted({(e.extensions or {}).get("code", "?") for e in result.errors or []}) if errors else []
+        state.outcome = "error:" + ",".join(codes) if codes else "ok"
+    return result

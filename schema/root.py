@@ -14,7 +14,7 @@ from strawberry.extensions import (
 )
 
 from autoscribe.settings import Settings
-from schema.errors import ErrorCodes
+from schema.errors import present
 from schema.node_query import NodeQuery
 from schema.principal import PrincipalQuery
 from schema.study import StudyMutation, StudyQuery
@@ -30,9 +30,35 @@ class Mutation(StudyMutation):
     pass
 
 
+def _arg(args: tuple, kwargs: dict, name: str, position: int):
+    return kwargs.get(name, args[position] if len(args) > position else None)
+
+
 class AutoScribeSchema(strawberry.Schema):
+    """Every result leaves through schema.errors.present: codes on all errors, internals masked."""
+
     def process_errors(self, errors, execution_context=None) -> None:
         """Errors are logged by schema.errors (unexpected ones only, with the request ID)."""
+
+    async def execute(self, *args, **kwargs):
+        result = await super().execute(*args, **kwargs)
+        return present(result, _arg(args, kwargs, "context_value", 2), _arg(args, kwargs, "operation_name", 4))
+
+    async def stream(self, *args, **kwargs):
+        result = await super().stream(*args, **kwargs)
+        context = _arg(args, kwargs, "context_value", 2)
+        name = _arg(args, kwargs, "operation_name", 4)
+        if not hasattr(result, "__aiter__"):
+            return present(result, context, name)
+
+        async def presented():
+            try:
+                async for item in result:
+                    yield present(item, context, name)
+            finally:
+                await result.aclose()
+
+        return presented()
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
@@ -41,7 +67,6 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         extensions=[
-            ErrorCodes,
             partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
             partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
             partial(MaxTokensLimiter, max_token_count=settings.max_tokens),

@@ -1,0 +1,58 @@
+"""The error model: masked internal errors with a request ID, and the limits that protect the server."""
+
+import logging
+
+from resolvers import studies
+
+
+async def test_unexpected_errors_are_masked_with_a_request_id(api, clinic, monkeypatch, caplog):
+    async def boom(*args, **kwargs):
+        raise RuntimeError("SELECT secret FROM patients -- password=hunter2")
+
+    monkeypatch.setattr(studies, "get_study", boom)
+    with caplog.at_level(logging.ERROR, logger="autoscribe.errors"):
+        resp = await api.raw('{ study(studyInstanceUid: "1.2") { id } }', token=clinic.key)
+    body = resp.json()
+    err = body["errors"][0]
+    request_id = resp.headers["x-request-id"]
+    assert err["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+    assert request_id in err["message"]
+    assert "secret" not in resp.text and "hunter2" not in resp.text and "Traceback" not in resp.text
+    assert body["data"] == {"study": None}
+    # The server's log has the real cause, under the same request ID.
+    assert any(request_id in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_query_depth_is_limited(api, clinic):
+    inner = "id"
+    for _ in range(6):
+        inner = f"assignedTo {{ assignedStudies {{ nodes {{ {inner} }} }} }}"
+    deep = f"{{ studies {{ nodes {{ {inner} }} }} }}"
+    err = await api.error(deep, token=clinic.key)
+    assert err["code"] == "BAD_USER_INPUT" and "depth" in err["message"]
+
+
+async def test_aliases_are_limited(api, clinic):
+    query = "{ " + " ".join(f"a{i}: me {{ clinicId }}" for i in range(31)) + " }"
+    err = await api.error(query, token=clinic.key)
+    assert err["code"] == "BAD_USER_INPUT" and "aliases" in err["message"].lower()
+    ok = "{ " + " ".join(f"a{i}: me {{ clinicId }}" for i in range(30)) + " }"
+    assert len(await api.ok(ok, token=clinic.key)) == 30
+
+
+async def test_tokens_are_limited(api, clinic):
+    query = "{ studies(filter: {severity: [" + " ".join(["STAT"] * 5100) + "]}) { totalCount } }"
+    err = await api.error(query, token=clinic.key)
+    assert err["code"] == "BAD_USER_INPUT" and "token" in err["message"].lower()
+
+
+async def test_large_bodies_are_refused(http, clinic):
+    resp = await http.post("/graphql", content=b'{"query": "' + b" " * 1_100_000 + b'{ me { clinicId } }"}',
+                           headers={"Authorization": f"Bearer {clinic.key}", "content-type": "application/json"})
+    assert resp.status_code == 413
+    assert resp.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_syntax_errors_have_a_code(api, clinic):
+    err = await api.error("{ studies { ", token=clinic.key)
+    assert err["code"] == "BAD_USER_INPUT" and "Syntax Error" in err["message"]
