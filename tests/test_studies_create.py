@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from db.models import Event, Study
 from tests.conftest import add_user
+from tests.studies_helpers import study_input
 
 FIELDS = """
   id studyInstanceUid studyDescription severity studyReportStatus isCancelled cancelledAt
@@ -48,11 +49,6 @@ FULL = {
         {"reportText": "Minimal only."},
     ],
 }
-
-
-def study_input(uid="1.2.3.4", **extra):
-    return {"studyInstanceUid": uid, "studyDescription": "MR Knee", "severity": "NORMAL",
-            "reportMetadata": {"patientName": "Roe^Richard"}, **extra}
 
 
 async def count(services, model, clinic_id):

@@ -1,0 +1,59 @@
+"""The HTTP surface: health checks, CORS for browser frontends, request IDs, GET queries, GraphiQL."""
+
+import json
+
+
+async def test_healthz_and_readyz(http):
+    assert (await http.get("/healthz")).json() == {"status": "ok"}
+    ready = await http.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["database"] == "ok"
+
+
+async def test_cors_preflight_allows_only_configured_origins(http):
+    headers = {"Origin": "https://app.example.com", "Access-Control-Request-Method": "POST",
+               "Access-Control-Request-Headers": "authorization, content-type"}
+    ok = await http.options("/graphql", headers=headers)
+    assert ok.status_code == 200
+    assert ok.headers["access-control-allow-origin"] == "https://app.example.com"
+    assert "authorization" in ok.headers["access-control-allow-headers"].lower()
+    bad = await http.options("/graphql", headers={**headers, "Origin": "https://evil.example.net"})
+    assert bad.status_code == 400 and "access-control-allow-origin" not in bad.headers
+
+
+async def test_cors_on_actual_request(http, clinic):
+    resp = await http.post("/graphql", json={"query": "{ me { clinicId } }"},
+                           headers={"Origin": "https://app.example.com", "Authorization": f"Bearer {clinic.key}"})
+    assert resp.headers["access-control-allow-origin"] == "https://app.example.com"
+    assert "x-request-id" in resp.headers["access-control-expose-headers"].lower()
+
+
+async def test_every_response_has_a_request_id(http):
+    a, b = await http.get("/healthz"), await http.get("/healthz")
+    assert len(a.headers["x-request-id"]) == 16 and a.headers["x-request-id"] != b.headers["x-request-id"]
+
+
+async def test_get_query_works_and_get_mutation_does_not(http, clinic):
+    auth = {"Authorization": f"Bearer {clinic.key}"}
+    resp = await http.get("/graphql", params={"query": "{ me { clinicId } }"}, headers=auth)
+    assert resp.json() == {"data": {"me": {"clinicId": clinic.id}}}
+    mutation = 'mutation { cancelStudy(studyInstanceUid: "1.2") { id } }'
+    resp = await http.get("/graphql", params={"query": mutation}, headers=auth)
+    assert resp.status_code in (400, 405)
+
+
+async def test_graphiql_is_served_to_browsers(http):
+    resp = await http.get("/graphql", headers={"Accept": "text/html"})
+    assert resp.status_code == 200 and "graphiql" in resp.text.lower()
+
+
+async def test_access_log_has_one_line_per_request(http, clinic, caplog):
+    import logging
+    with caplog.at_level(logging.INFO, logger="autoscribe.access"):
+        resp = await http.post("/graphql", json={"query": "query Mine { me { clinicId } }", "operationName": "Mine"},
+                               headers={"Authorization": f"Bearer {clinic.key}"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "autoscribe.access"]
+    assert len(lines) == 1
+    line = lines[0]
+    assert resp.headers["x-request-id"] in line and "op=Mine" in line and "status=200" in line
+    assert "outcome=ok" in line and "duration_ms=" in line
+    assert json.dumps(clinic.key) not in line and clinic.key not in line
