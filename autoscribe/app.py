@@ -14,6 +14,7 @@ from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 
 from autoscribe.context import Context
+from autoscribe.files import report_pdf
 from autoscribe.middleware import BodyLimit, RequestLog
 from autoscribe.services import Services
 from autoscribe.settings import Settings
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/files/reports/{report_id}.pdf", report_pdf, methods=["GET"]),
         ],
         middleware=[
             Middleware(RequestLog),

@@ -1,4 +1,4 @@
-"""Report: a radiologist's dictation of a study, and its addenda."""
+"""Report: a radiologist's dictation of a study, its addenda, and the report queries and mutations."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from autoscribe.files import pdf_url
 from db import models
+from resolvers import reports
 from schema.enums import ReportStatus
 from schema.node import Node
 
@@ -62,6 +64,12 @@ class Report(Node):
 
         return StudyReportMetadata.of(self.row.snapshot_metadata)
 
+    @strawberry.field(
+        description="Presigned download URL of the signed report's PDF, valid for one hour; null while in progress."
+    )
+    def pdf_url(self, info: strawberry.Info) -> str | None:
+        return pdf_url(info.context.svc, self.row)
+
     @classmethod
     def of(cls, row: models.Report) -> Report:
         return cls(
@@ -77,3 +85,59 @@ class Report(Node):
             plain_text=row.plain_text,
             row=row,
         )
+
+
+@strawberry.type
+class ReportQuery:
+    @strawberry.field
+    async def report(self, info: strawberry.Info, id: strawberry.ID) -> Report | None:
+        principal = await info.context.principal()
+        row = await reports.get_report(info.context.svc, principal, id)
+        return Report.of(row) if row else None
+
+    @strawberry.field(description="Every report of one study: exactly one of studyId and studyInstanceUid.")
+    async def reports(
+        self, info: strawberry.Info, study_id: strawberry.ID | None = None, study_instance_uid: str | None = None
+    ) -> list[Report]:
+        principal = await info.context.principal()
+        rows = await reports.list_reports(info.context.svc, principal, study_id=study_id, uid=study_instance_uid)
+        return [Report.of(r) for r in rows]
+
+
+@strawberry.type
+class ReportMutation:
+    @strawberry.mutation(
+        description="Starts dictation on a study: a new in-progress report by the calling (or given) radiologist."
+    )
+    async def start_report(
+        self, info: strawberry.Info, study_id: strawberry.ID, user_id: strawberry.ID | None = None
+    ) -> Report:
+        principal = await info.context.principal()
+        return Report.of(await reports.start_report(info.context.svc, principal, study_id, user_id))
+
+    @strawberry.mutation
+    async def save_report_draft(self, info: strawberry.Info, id: strawberry.ID, plain_text: str) -> Report:
+        principal = await info.context.principal()
+        return Report.of(await reports.save_draft(info.context.svc, principal, id, plain_text))
+
+    @strawberry.mutation
+    async def sign_report(
+        self, info: strawberry.Info, id: strawberry.ID, is_critical: bool, plain_text: str | None = None
+    ) -> Report:
+        principal = await info.context.principal()
+        return Report.of(await reports.sign_report(info.context.svc, principal, id, is_critical, plain_text))
+
+    @strawberry.mutation(description="Opens an addendum on a completed report; the study becomes ADDENDUM_ACTIVE.")
+    async def create_report_addendum(self, info: strawberry.Info, report_id: strawberry.ID) -> Report:
+        principal = await info.context.principal()
+        return Report.of(await reports.create_addendum(info.context.svc, principal, report_id))
+
+    @strawberry.mutation(
+        description=(
+            "Cancels the in-progress addendum (given by its own ID or its parent's); the study returns to "
+            "COMPLETED. Returns the discarded addendum as it was; its ID resolves to nothing afterwards."
+        )
+    )
+    async def cancel_report_addendum(self, info: strawberry.Info, report_id: strawberry.ID) -> Report:
+        principal = await info.context.principal()
+        return Report.of(await reports.cancel_addendum(info.context.svc, principal, report_id))

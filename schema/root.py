@@ -17,16 +17,17 @@ from autoscribe.settings import Settings
 from schema.errors import present
 from schema.node_query import NodeQuery
 from schema.principal import PrincipalQuery
+from schema.report import ReportMutation, ReportQuery
 from schema.study import StudyMutation, StudyQuery
 
 
 @strawberry.type
-class Query(NodeQuery, PrincipalQuery, StudyQuery):
+class Query(NodeQuery, PrincipalQuery, StudyQuery, ReportQuery):
     pass
 
 
 @strawberry.type
-class Mutation(StudyMutation):
+class Mutation(StudyMutation, ReportMutation):
     pass
 
 

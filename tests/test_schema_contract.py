@@ -19,10 +19,8 @@ PENDING = {
     "Mutation.updateInvitation", "Mutation.updateUser", "Query.invitation", "Query.invitations",
     "Query.user", "Query.users", "UpdateInvitationInput", "UpdateUserInput", "UserConnection",
     "UserEdge", "UserFilter", "UserSession",
-    # Reports, reroute URLs and PDFs
-    "Mutation.cancelReportAddendum", "Mutation.createReportAddendum", "Mutation.createRerouteUrl",
-    "Mutation.createViewerOnlyRerouteUrl", "Mutation.saveReportDraft", "Mutation.signReport",
-    "Mutation.startReport", "Query.report", "Query.reports", "Report.pdfUrl", "RerouteUrl",
+    # Reroute URLs
+    "Mutation.createRerouteUrl", "Mutation.createViewerOnlyRerouteUrl", "RerouteUrl",
     # Live worklists
     "ReportStatusChange", "Subscription", "WorklistEvent", "WorklistEventType",
 }

@@ -1,0 +1,135 @@
+"""Report PDFs through their presigned URLs: content, addenda, refusals and rendering on demand."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlsplit
+
+import pypdf
+from sqlalchemy import delete, select
+
+from autoscribe.files import pdf_token
+from db.models import ReportPdf
+from resolvers import report_pdfs
+from tests.reports_helpers import (
+    ADDENDUM,
+    REPORT_BY_ID,
+    new_study,
+    radiologist,
+    sign,
+    signed_report,
+    start,
+)
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    assert (parts.scheme, parts.netloc) == ("http", "testserver")
+    return f"{parts.path}?{parts.query}"
+
+
+def text_of(content: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+async def stored_pdf(services, report_id) -> bytes | None:
+    async with services.db.read() as session:
+        return await session.scalar(select(ReportPdf.content).where(ReportPdf.report_id == report_id))
+
+
+async def download(http, url: str) -> bytes:
+    response = await http.get(path_of(url))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    return response.content
+
+
+async def test_a_signed_report_downloads_as_its_pdf(api, http, services, clinic):
+    user, token = await radiologist(services, clinic, first_name="Jane", last_name="Smith")
+    study = await new_study(api, clinic)
+    report = await start(api, token, study["id"])
+    assert report["pdfUrl"] is None, "no PDF while in progress"
+    signed = await sign(api, token, report["id"], text="IMPRESSION: Tension pneumothorax.", critical=True)
+
+    kept = await stored_pdf(services, report["id"])
+    assert kept is not None and kept.startswith(b"%PDF"), "rendered and kept at signing"
+    content = await download(http, signed["pdfUrl"])
+    assert content == kept
+    text = text_of(content)
+    for expected in ("Doe^Jane", "MRN-0042", "Northside Main Campus", "Northside Imaging",
+                     "Tension pneumothorax", "Jane Smith", f"NPI {user.npi_number}", "CRITICAL RESULT",
+                     study["studyInstanceUid"]):
+        assert expected in text, expected
+
+    # The URL the report query gives later works the same.
+    again = (await api.ok(REPORT_BY_ID, {"id": report["id"]}, token=token))["report"]["pdfUrl"]
+    assert await download(http, again) == content
+
+
+async def test_a_report_not_critical_has_no_banner(api, http, services, clinic):
+    study, report, user, token = await signed_report(api, services, clinic, text="Normal study.")
+    text = text_of(await download(http, report["pdfUrl"]))
+    assert "Normal study." in text and "CRITICAL" not in text
+
+
+async def test_an_addendum_pdf_shows_the_original_and_leaves_its_pdf_alone(api, http, services, clinic):
+    study, report, user, token = await signed_report(api, services, clinic, text="Original findings.", critical=True)
+    original_pdf = await download(http, report["pdfUrl"])
+    addendum = (await api.ok(ADDENDUM, {"id": report["id"]}, token=token))["createReportAddendum"]
+    assert addendum["pdfUrl"] is None
+    amended = await sign(api, token, addendum["id"], text="Amended: benign.")
+
+    text = text_of(await download(http, amended["pdfUrl"]))
+    assert text.index("Original findings.") < text.index("Amended: benign.")
+    assert "Addendum 1" in text and "CRITICAL" not in text
+    assert await download(http, report["pdfUrl"]) == original_pdf
+
+
+async def test_forged_expired_and_swapped_urls_are_refused(api, http, services, clinic, other_clinic):
+    study, report, user, token = await signed_report(api, services, clinic)
+    other_study, other_report, *_ = await signed_report(api, services, clinic)
+    foreign_study, foreign_report, *_ = await signed_report(api, services, other_clinic)
+    path, _, query = path_of(report["pdfUrl"]).partition("?")
+    good = query.removeprefix("token=")
+
+    expired = pdf_token(services.signer, report["id"], clinic.id, ttl_seconds=-1)
+    refused = [
+        f"{path}",
+        f"{path}?token=",
+        f"{path}?token={good[:-3]}xyz",
+        f"{path}?token={services.signer.sign('reroute', {'r': report['id'], 'c': clinic.id})}",
+        f"{path}?token={expired}",
+        f"/files/reports/{other_report['id']}.pdf?token={good}",
+        f"/files/reports/{foreign_report['id']}.pdf?token={good}",
+    ]
+    for url in refused:
+        response = await http.get(url)
+        assert response.status_code == 403, url
+        assert response.headers["content-type"].startswith("text/plain")
+        assert not response.content.startswith(b"%PDF")
+    assert "expired" in (await http.get(f"{path}?token={expired}")).text
+    # A genuine token of one clinic never reaches another clinic's report.
+    forged_clinic = pdf_token(services.signer, foreign_report["id"], clinic.id, ttl_seconds=60)
+    response = await http.get(f"/files/reports/{foreign_report['id']}.pdf?token={forged_clinic}")
+    assert response.status_code == 404
+    assert (await http.get(f"{path}?token={good}")).status_code == 200
+
+
+async def test_the_download_renders_a_pdf_that_was_not_kept(api, http, services, clinic, monkeypatch):
+    async def broken(_document):
+        raise RuntimeError("renderer down")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(report_pdfs, "render_report_pdf_async", broken)
+        study, report, user, token = await signed_report(api, services, clinic, text="Rendered later.")
+    assert report["status"] == "COMPLETED", "signing does not depend on rendering"
+    assert await stored_pdf(services, report["id"]) is None
+
+    content = await download(http, report["pdfUrl"])
+    assert "Rendered later." in text_of(content)
+    assert await stored_pdf(services, report["id"]) == content
+
+    async with services.db.write() as session:
+        await session.execute(delete(ReportPdf).where(ReportPdf.report_id == report["id"]))
+    assert "Rendered later." in text_of(await download(http, report["pdfUrl"]))
