@@ -16,6 +16,7 @@ from strawberry.asgi import GraphQL
 from autoscribe.context import Context
 from autoscribe.files import report_pdf
 from autoscribe.middleware import BodyLimit, RequestLog
+from autoscribe.reroute import open_reroute
 from autoscribe.services import Services
 from autoscribe.settings import Settings
 from schema.root import build_schema
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/reroute/{token}", open_reroute, methods=["GET"]),
             Route("/files/reports/{report_id}.pdf", report_pdf, methods=["GET"]),
         ],
         middleware=[

@@ -12,6 +12,7 @@ PREFIXES = {
     "report": "rep_",
     "user": "usr_",
     "invitation": "inv_",
+    "reroute_grant": "rrg_",
 }
 
 _ID_RE = re.compile(r"^([a-z]{3})_([0-9a-f]{32})$")

@@ -18,6 +18,7 @@ from schema.errors import present
 from schema.node_query import NodeQuery
 from schema.principal import PrincipalQuery
 from schema.report import ReportMutation, ReportQuery
+from schema.reroute import RerouteMutation
 from schema.study import StudyMutation, StudyQuery
 
 
@@ -27,7 +28,7 @@ class Query(NodeQuery, PrincipalQuery, StudyQuery, ReportQuery):
 
 
 @strawberry.type
-class Mutation(StudyMutation, ReportMutation):
+class Mutation(StudyMutation, ReportMutation, RerouteMutation):
     pass
 
 

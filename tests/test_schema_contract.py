@@ -19,8 +19,6 @@ PENDING = {
     "Mutation.updateInvitation", "Mutation.updateUser", "Query.invitation", "Query.invitations",
     "Query.user", "Query.users", "UpdateInvitationInput", "UpdateUserInput", "UserConnection",
     "UserEdge", "UserFilter", "UserSession",
-    # Reroute URLs
-    "Mutation.createRerouteUrl", "Mutation.createViewerOnlyRerouteUrl", "RerouteUrl",
     # Live worklists
     "ReportStatusChange", "Subscription", "WorklistEvent", "WorklistEventType",
 }
