@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
 from autoscribe.errors import Forbidden, Unauthenticated
 from autoscribe.signing import Signer
@@ -18,6 +18,8 @@ from db.models import ApiKey, Clinic, User
 
 API_KEY_PREFIX = "ask_"
 SESSION_PREFIX = "ust_"
+# users.last_login_at is written at most this often per user, not on every request.
+LOGIN_RECORD_INTERVAL = timedelta(minutes=1)
 
 
 @dataclass
@@ -103,6 +105,22 @@ def mint_session_token(signer: Signer, user: User, ttl_seconds: int, *, read_onl
     return token, expires
 
 
+async def record_login(db: Database, user: User) -> None:
+    """Note that the user's session was used now, unless that was noted less than a minute ago."""
+    now = datetime.now(timezone.utc)
+    since = now - LOGIN_RECORD_INTERVAL
+    if user.last_login_at is not None and user.last_login_at > since:
+        return
+    async with db.write() as session:
+        await session.execute(
+            update(User)
+            .where(User.id == user.id, or_(User.last_login_at.is_(None), User.last_login_at <= since))
+            .values(last_login_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    user.last_login_at = now
+
+
 def bearer_from_header(value: str | None) -> str | None:
     if not value:
         return None
@@ -146,6 +164,7 @@ async def authenticate(db: Database, signer: Signer, token: str | None) -> Princ
             or row[0].token_epoch != payload.get("e")
         ):
             raise Unauthenticated("The session token is no longer valid.")
+        await record_login(db, row[0])
         return Principal(
             clinic_id=row[0].clinic_id,
             clinic_name=row[1],

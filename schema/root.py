@@ -15,20 +15,23 @@ from strawberry.extensions import (
 
 from autoscribe.settings import Settings
 from schema.errors import present
+from schema.invitation import InvitationMutation, InvitationQuery
 from schema.node_query import NodeQuery
 from schema.principal import PrincipalQuery
 from schema.report import ReportMutation, ReportQuery
 from schema.reroute import RerouteMutation
 from schema.study import StudyMutation, StudyQuery
+from schema.user import UserMutation, UserQuery
+from schema.user_session import UserSessionMutation
 
 
 @strawberry.type
-class Query(NodeQuery, PrincipalQuery, StudyQuery, ReportQuery):
+class Query(NodeQuery, PrincipalQuery, StudyQuery, ReportQuery, UserQuery, InvitationQuery):
     pass
 
 
 @strawberry.type
-class Mutation(StudyMutation, ReportMutation, RerouteMutation):
+class Mutation(StudyMutation, ReportMutation, RerouteMutation, UserMutation, InvitationMutation, UserSessionMutation):
     pass
 
 

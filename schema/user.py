@@ -1,4 +1,4 @@
-"""User: a person of a clinic, their rights and worklist."""
+"""User: a person of a clinic, their rights and worklist; the user queries and mutations."""
 
 from __future__ import annotations
 
@@ -6,10 +6,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from strawberry.types.unset import UNSET
 
 from db import models
-from schema.enums import ClinicRole, InvitedSource, StudyOrder, UserLevel, UserStatus
+from resolvers import users
+from schema.enums import AssignableUserLevel, ClinicRole, InvitedSource, StudyOrder, UserLevel, UserStatus
+from schema.inputs import given
 from schema.node import Node
+from schema.pagination import Connection
 
 if TYPE_CHECKING:
     from schema.invitation import Invitation
@@ -82,3 +86,78 @@ class User(Node):
             last_login_at=row.last_login_at,
             row=row,
         )
+
+
+@strawberry.type
+class UserConnection(Connection[User]):
+    pass
+
+
+@strawberry.input
+class UserFilter:
+    can_create_reports: bool | None = UNSET
+    email: str | None = strawberry.field(default=UNSET, description="Exact, case-insensitive.")
+    first_name: str | None = strawberry.field(default=UNSET, description="Case-insensitive substring.")
+    last_name: str | None = strawberry.field(default=UNSET, description="Case-insensitive substring.")
+    invited_source: InvitedSource | None = UNSET
+    level: UserLevel | None = UNSET
+    status: list[UserStatus] | None = UNSET
+
+
+@strawberry.input(description="Only the fields that are given change; an explicit null clears a nullable field.")
+class UpdateUserInput:
+    first_name: str | None = UNSET
+    last_name: str | None = UNSET
+    middle_name: str | None = UNSET
+    suffix1: str | None = UNSET
+    suffix2: str | None = UNSET
+    phone_number: str | None = UNSET
+    npi_number: str | None = UNSET
+    clinic_role: ClinicRole | None = UNSET
+    level: AssignableUserLevel | None = UNSET
+    can_create_reports: bool | None = UNSET
+    can_manage_studies: bool | None = UNSET
+    has_dashboard_access: bool | None = UNSET
+
+
+@strawberry.type
+class UserQuery:
+    @strawberry.field
+    async def user(self, info: strawberry.Info, id: strawberry.ID) -> User | None:
+        principal = await info.context.principal()
+        row = await users.get_user(info.context.svc, principal, id)
+        return User.of(row) if row else None
+
+    @strawberry.field(description="The clinic's users, oldest first.")
+    async def users(
+        self,
+        info: strawberry.Info,
+        filter: UserFilter | None = None,
+        first: int | None = 25,
+        after: str | None = None,
+    ) -> UserConnection:
+        principal = await info.context.principal()
+        page = await users.list_users(info.context.svc, principal, filter=given(filter), first=first, after=after)
+        return UserConnection.of(page, User.of)
+
+
+@strawberry.type
+class UserMutation:
+    @strawberry.mutation
+    async def update_user(self, info: strawberry.Info, id: strawberry.ID, input: UpdateUserInput) -> User:
+        principal = await info.context.principal()
+        return User.of(await users.update_user(info.context.svc, principal, id, given(input)))
+
+    @strawberry.mutation(
+        description="REVOKED at once: the user's session tokens stop working. Revoking a revoked user changes nothing."
+    )
+    async def revoke_user_access(self, info: strawberry.Info, id: strawberry.ID) -> User:
+        principal = await info.context.principal()
+        return User.of(await users.revoke_user_access(info.context.svc, principal, id))
+
+    @strawberry.mutation(
+        description="A revoked user becomes ACTIVE again, or INVITED if it never accepted; others stay as they are."
+    )
+    async def reactivate_user(self, info: strawberry.Info, id: strawberry.ID) -> User:
+        principal = await info.context.principal()
+        return User.of(await users.reactivate_user(info.context.svc, principal, id))

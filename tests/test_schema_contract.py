@@ -11,14 +11,6 @@ CONTRACT = ROOT.parent / "shared" / "contract.graphql"
 
 # Contract parts not built yet, by issue. This list only shrinks; it is empty when the series is done.
 PENDING = {
-    # Users, invitations and user sessions
-    "AssignableUserLevel", "Invitation.acceptUrl", "InvitationConnection", "InvitationEdge",
-    "InvitationExpiredFilter", "InvitationFilter", "InviteUserInput", "Mutation.acceptInvitation",
-    "Mutation.createUserSession", "Mutation.inviteUser", "Mutation.reactivateUser",
-    "Mutation.rejectInvitation", "Mutation.revokeInvitation", "Mutation.revokeUserAccess",
-    "Mutation.updateInvitation", "Mutation.updateUser", "Query.invitation", "Query.invitations",
-    "Query.user", "Query.users", "UpdateInvitationInput", "UpdateUserInput", "UserConnection",
-    "UserEdge", "UserFilter", "UserSession",
     # Live worklists
     "ReportStatusChange", "Subscription", "WorklistEvent", "WorklistEventType",
 }

@@ -1,0 +1,141 @@
+"""Users: lookups, the users list, and what an admin changes of a user (fields, access)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from autoscribe.auth import Principal
+from autoscribe.errors import Forbidden, NotFound
+from autoscribe.services import Services
+from db.enums import InvitationStatus, UserLevel, UserStatus
+from db.models import Invitation, User
+from db.types import utcnow
+from resolvers.pagination import Order, Page, paginate
+from resolvers.person_fields import apply_person, person_of
+from resolvers.study_rules import given
+from resolvers.user_rules import PersonChangeRules, check_person
+from resolvers.validation import check_id, validate
+
+# Oldest first: people keep their place in the list as others join.
+ORDER = Order("ca", ((User.created_at, False), (User.id, False)))
+
+
+def user_conditions(flt: dict) -> list:
+    """SQL conditions on User for a UserFilter (a dict of the given fields)."""
+    conds = []
+    if flt.get("canCreateReports") is not None:
+        conds.append(User.can_create_reports.is_(flt["canCreateReports"]))
+    if flt.get("email") is not None:
+        conds.append(User.email_lower == flt["email"].lower())
+    for key, col in (("firstName", User.first_name), ("lastName", User.last_name)):
+        if flt.get(key) is not None:
+            conds.append(func.lower(col).contains(flt[key].lower(), autoescape=True))
+    if flt.get("invitedSource") is not None:
+        conds.append(User.invited_source == flt["invitedSource"])
+    if flt.get("level") is not None:
+        conds.append(User.level == flt["level"])
+    if flt.get("status") is not None:
+        conds.append(User.status.in_(list(flt["status"])))
+    return conds
+
+
+def _of_clinic(principal: Principal, id: str):
+    return select(User).where(User.id == id, User.clinic_id == principal.clinic_id)
+
+
+async def get_user(svc: Services, principal: Principal, id: str) -> User | None:
+    check_id(id, "user", "id")
+    async with svc.db.read() as session:
+        return await session.scalar(_of_clinic(principal, id))
+
+
+async def list_users(
+    svc: Services, principal: Principal, *, filter: dict | None, first: int, after: str | None
+) -> Page[User]:
+    query = select(User).where(User.clinic_id == principal.clinic_id, *user_conditions(filter or {}))
+    return await paginate(
+        svc.db, svc.signer, scope=f"users:{principal.clinic_id}", query=query,
+        order=ORDER, first=first, after=after,
+    )
+
+
+async def lock_user(session: AsyncSession, principal: Principal, id: str, field: str = "id") -> User:
+    """The user, locked for this transaction's changes; NOT_FOUND when the clinic has none such.
+
+    Whatever changes a user or its invitations locks the user first, so that they never wait on
+    each other in opposite orders.
+    """
+    user = await session.scalar(_of_clinic(principal, id).with_for_update())
+    if user is None:
+        raise NotFound("No such user.", field=field)
+    return user
+
+
+def _not_owner(user: User) -> None:
+    if user.level == UserLevel.OWNER:
+        raise Forbidden("The clinic's owner cannot be changed or revoked through the API.")
+
+
+async def update_user(svc: Services, principal: Principal, id: str, data: dict) -> User:
+    """Change the given fields; while the user is invited, its open invitation says the same."""
+    principal.require_admin()
+    check_id(id, "user", "id")
+    values = given(validate(PersonChangeRules, data))
+    async with svc.db.write() as session:
+        user = await lock_user(session, principal, id)
+        _not_owner(user)
+        check_person({**person_of(user), **values})
+        now = utcnow()
+        apply_person(user, values)
+        user.updated_at = now
+        if user.status == UserStatus.INVITED:
+            sent = await session.scalars(
+                select(Invitation).where(
+                    Invitation.user_id == user.id, Invitation.status == InvitationStatus.SENT
+                )
+            )
+            for invitation in sent:
+                apply_person(invitation, values)
+                invitation.updated_at = now
+    return user
+
+
+async def revoke_user_access(svc: Services, principal: Principal, id: str) -> User:
+    """REVOKED at once: its session tokens stop working and its unanswered invitations are revoked.
+
+    Revoking a revoked user changes nothing.
+    """
+    principal.require_admin()
+    check_id(id, "user", "id")
+    async with svc.db.write() as session:
+        user = await lock_user(session, principal, id)
+        _not_owner(user)
+        if user.status == UserStatus.REVOKED:
+            return user
+        now = utcnow()
+        user.status = UserStatus.REVOKED
+        user.token_epoch += 1
+        user.updated_at = now
+        await session.execute(
+            update(Invitation)
+            .where(Invitation.user_id == user.id, Invitation.status == InvitationStatus.SENT)
+            .values(status=InvitationStatus.REVOKED, updated_at=now)
+        )
+    return user
+
+
+async def reactivate_user(svc: Services, principal: Principal, id: str) -> User:
+    """A revoked user becomes ACTIVE again, or INVITED if it never accepted; others are left as they are.
+
+    Session tokens minted before the revocation stay invalid.
+    """
+    principal.require_admin()
+    check_id(id, "user", "id")
+    async with svc.db.write() as session:
+        user = await lock_user(session, principal, id)
+        if user.status != UserStatus.REVOKED:
+            return user
+        user.status = UserStatus.ACTIVE if user.accepted_at is not None else UserStatus.INVITED
+        user.updated_at = utcnow()
+    return user
