@@ -24,6 +24,17 @@ class Settings(BaseSettings):
     cors_origins: list[str] = []
     log_level: str = "INFO"
     event_retention_days: int = 7
+    # Old events are pruned this often (every process prunes; the deletes are idempotent).
+    event_prune_interval_seconds: float = 3600
+    # The bus channel all processes of one deployment share.
+    events_channel: str = "autoscribe.events"
+    # How often the bus checks its backend connection with a round trip.
+    events_check_seconds: float = 5
+    # How often the log is polled for events whose wake-up never came (a failed publish).
+    events_poll_seconds: float = 5
+    # How often a WebSocket's principal is re-checked, so that revoked access ends subscriptions.
+    live_auth_check_seconds: float = 5
+    max_subscriptions_per_connection: int = 100
     reroute_ttl_seconds: int = 3600
     pdf_url_ttl_seconds: int = 3600
     invitation_ttl_days: int = 7

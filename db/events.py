@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Clinic, Event, Study
@@ -80,3 +80,22 @@ async def append_event(
 async def prune_events(session: AsyncSession, retention: timedelta) -> int:
     result = await session.execute(delete(Event).where(Event.occurred_at < utcnow() - retention))
     return result.rowcount or 0
+
+
+async def read_events(session: AsyncSession, clinic_id: str, *, after: int, limit: int) -> list[Event]:
+    """The clinic's events after seq `after`, in order, at most `limit` of them."""
+    rows = await session.scalars(
+        select(Event).where(Event.clinic_id == clinic_id, Event.seq > after).order_by(Event.seq).limit(limit)
+    )
+    return list(rows)
+
+
+async def clinic_heads(session: AsyncSession, clinic_ids: list[str]) -> dict[str, int]:
+    """The last committed seq of each clinic."""
+    rows = await session.execute(select(Clinic.id, Clinic.event_seq).where(Clinic.id.in_(clinic_ids)))
+    return {clinic_id: seq for clinic_id, seq in rows}
+
+
+async def first_seq(session: AsyncSession, clinic_id: str) -> int | None:
+    """The oldest seq still in the clinic's log (older ones are pruned), None when it is empty."""
+    return await session.scalar(select(func.min(Event.seq)).where(Event.clinic_id == clinic_id))

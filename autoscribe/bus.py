@@ -1,0 +1,328 @@
+"""The event bus: after a commit, wake that clinic's subscribers in every server process.
+
+A message is only a wake-up, `{"c": clinic, "s": seq}`; the event log in the database is the
+truth. Subscribers read the log after each wake-up, so a lost message costs latency, never an
+event: on (re)connecting every subscriber is woken, and a periodic poll of the clinics' last
+seq wakes anyone whose wake-up never came (a publish that failed in some process).
+
+broadcaster's traps, and what is done about them here: one broadcaster subscription per process,
+fanned out in-process to per-clinic listeners (no concurrent-subscribe race, no unbounded queue
+per subscriber); publishes serialised (the PostgreSQL backend has one connection); a round trip
+through the backend every few seconds, since its listener dies silently when the connection
+drops; then a reconnect with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+
+from broadcaster import Broadcast
+
+from autoscribe.bus_redis import RedisPubSubBackend
+from db.events import CommittedEvent
+
+log = logging.getLogger("autoscribe.bus")
+
+# Given clinic IDs, their last committed seqs (db.events.clinic_heads over a session).
+Heads = Callable[[list[str]], Awaitable[dict[str, int]]]
+
+MIN_BACKOFF = 0.25
+MAX_BACKOFF = 5.0
+
+
+class BusDown(Exception):
+    pass
+
+
+class Listener:
+    """One subscriber's wake-up signal.
+
+    Wake-ups coalesce into one flag: each means "read the log from where you are", so however
+    slow the subscriber, it holds one flag and never a queue, and loses nothing.
+    """
+
+    def __init__(self) -> None:
+        self._flag = asyncio.Event()
+
+    def wake(self) -> None:
+        self._flag.set()
+
+    async def wait(self, timeout: float) -> None:
+        """Until woken or `timeout` seconds have passed; then the flag is cleared."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._flag.wait(), timeout)
+        self._flag.clear()
+
+
+def _broadcaster_url(url: str) -> str:
+    """broadcaster hands PostgreSQL URLs to asyncpg, which knows no SQLAlchemy driver suffix."""
+    for prefix in ("postgresql+asyncpg://", "postgres+asyncpg://"):
+        if url.startswith(prefix):
+            return "postgresql://" + url[len(prefix):]
+    return url
+
+
+class EventBus:
+    def __init__(
+        self,
+        url: str,
+        *,
+        channel: str,
+        heads: Heads,
+        check_seconds: float = 5.0,
+        poll_seconds: float = 5.0,
+        timeout: float = 5.0,
+    ):
+        self.url = _broadcaster_url(url)
+        self.channel = channel
+        self._heads = heads
+        self._check_seconds = check_seconds
+        self._poll_seconds = poll_seconds
+        self._timeout = timeout
+        self._listeners: dict[str, set[Listener]] = {}
+        # Goes up before every wake-up: a read of the log begun at generation g has seen every
+        # event whose wake-up came before it (see resolvers.live.LogReads).
+        self.generation = 0
+        # Per clinic with listeners: the highest seq its listeners were woken for.
+        self._known: dict[str, int] = {}
+        # Wake-ups not yet published, coalesced per clinic (the highest seq is all that matters).
+        self._pending: dict[str, int] = {}
+        self._has_pending = asyncio.Event()
+        self._connected = asyncio.Event()
+        self._broken = asyncio.Event()
+        self._send_lock = asyncio.Lock()
+        self._broadcast: Broadcast | None = None
+        self._receiver: asyncio.Task | None = None
+        self._pings: dict[str, asyncio.Future] = {}
+        self._tasks: list[asyncio.Task] = []
+
+    # Lifecycle
+
+    async def start(self) -> None:
+        """Connect in the background; wait a little for the first connection, but never fail."""
+        self._tasks = [
+            asyncio.create_task(self._run(), name="bus-connection"),
+            asyncio.create_task(self._publish_loop(), name="bus-publisher"),
+            asyncio.create_task(self._poll_loop(), name="bus-poll"),
+        ]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._connected.wait(), self._timeout)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+
+    async def healthy(self) -> bool:
+        """Connected, with the last round trip through the backend answered."""
+        return self._connected.is_set()
+
+    # Subscribers
+
+    @contextlib.contextmanager
+    def listen(self, clinic_id: str) -> Iterator[Listener]:
+        """A wake-up signal for the clinic's events, for as long as the block runs."""
+        listener = Listener()
+        self._listeners.setdefault(clinic_id, set()).add(listener)
+        try:
+            yield listener
+        finally:
+            listeners = self._listeners.get(clinic_id, set())
+            listeners.discard(listener)
+            if not listeners:
+                self._listeners.pop(clinic_id, None)
+                self._known.pop(clinic_id, None)
+
+    def _announce(self, clinic_id: str, seq: int) -> None:
+        """Seq is committed in the clinic: wake its listeners unless they were woken for it already."""
+        listeners = self._listeners.get(clinic_id)
+        if not listeners or seq <= self._known.get(clinic_id, 0):
+            return
+        self._known[clinic_id] = seq
+        self.generation += 1
+        for listener in listeners:
+            listener.wake()
+
+    def _wake_all(self) -> None:
+        self.generation += 1
+        for listeners in self._listeners.values():
+            for listener in listeners:
+                listener.wake()
+
+    # Publishing
+
+    async def publish(self, events: list[CommittedEvent]) -> None:
+        """The after-commit hook: queue a wake-up per clinic. Never raises, never waits on the bus."""
+        for event in events:
+            if event.seq > self._pending.get(event.clinic_id, 0):
+                self._pending[event.clinic_id] = event.seq
+        self._has_pending.set()
+
+    async def _publish_loop(self) -> None:
+        while True:
+            await self._has_pending.wait()
+            await self._connected.wait()
+            self._has_pending.clear()
+            batch, self._pending = self._pending, {}
+            items = list(batch.items())
+            for i, (clinic_id, seq) in enumerate(items):
+                try:
+                    await self._send({"c": clinic_id, "s": seq})
+                except Exception as exc:  # noqa: BLE001 - the commit stands; resend after reconnecting
+                    log.warning("event bus: publish failed (%s); will resend after reconnecting", _describe(exc))
+                    for c, s in items[i:]:
+                        self._pending[c] = max(self._pending.get(c, 0), s)
+                    self._has_pending.set()
+                    self._connected.clear()
+                    self._broken.set()
+                    break
+
+    async def _send(self, message: dict) -> None:
+        async with self._send_lock:
+            broadcast = self._broadcast
+            if broadcast is None:
+                raise BusDown("not connected")
+            payload = json.dumps(message, separators=(",", ":"))
+            await asyncio.wait_for(broadcast.publish(self.channel, payload), self._timeout)
+
+    # Receiving
+
+    async def _receive(self, broadcast: Broadcast, subscribed: asyncio.Event) -> None:
+        async with broadcast.subscribe(self.channel) as subscriber:
+            subscribed.set()
+            async for event in subscriber:
+                self._on_message(event.message)
+
+    def _on_message(self, raw: str) -> None:
+        try:
+            message = json.loads(raw)
+        except (TypeError, ValueError):
+            log.warning("event bus: ignored a message that is not JSON")
+            return
+        if not isinstance(message, dict):
+            return
+        if "ping" in message:
+            future = self._pings.get(message["ping"])
+            if future is not None and not future.done():
+                future.set_result(None)
+            return
+        clinic_id, seq = message.get("c"), message.get("s")
+        if isinstance(clinic_id, str) and isinstance(seq, int):
+            self._announce(clinic_id, seq)
+
+    # The connection: connect, watch, reconnect
+
+    async def _run(self) -> None:
+        delay = MIN_BACKOFF
+        while True:
+            try:
+                await self._connect()
+                delay = MIN_BACKOFF
+                await self._watch()
+            except Exception as exc:  # noqa: BLE001 - any failure means: reconnect
+                log.warning("event bus %s: %s; reconnecting in %.2fs", self._safe_url(), _describe(exc), delay)
+            finally:
+                self._connected.clear()
+                await self._disconnect()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, MAX_BACKOFF)
+
+    async def _connect(self) -> None:
+        self._broken.clear()
+        redis = self.url.startswith(("redis://", "rediss://"))
+        broadcast = Broadcast(backend=RedisPubSubBackend(self.url)) if redis else Broadcast(self.url)
+        self._broadcast = broadcast
+        await asyncio.wait_for(broadcast.connect(), self._timeout)
+        subscribed = asyncio.Event()
+        self._receiver = asyncio.create_task(self._receive(broadcast, subscribed), name="bus-receiver")
+        await asyncio.wait_for(subscribed.wait(), self._timeout)
+        await self._ping()
+        self._connected.set()
+        log.info("event bus %s: connected", self._safe_url())
+        # Whatever was published while no one listened is in the log: let everyone read it.
+        self._wake_all()
+
+    async def _watch(self) -> None:
+        """Return (raise) when the connection is found broken."""
+        assert self._receiver is not None
+        while True:
+            broken = asyncio.ensure_future(self._broken.wait())
+            try:
+                await asyncio.wait(
+                    {self._receiver, broken}, timeout=self._check_seconds, return_when=asyncio.FIRST_COMPLETED
+                )
+            finally:
+                broken.cancel()
+            if self._receiver.done():
+                exc = None if self._receiver.cancelled() else self._receiver.exception()
+                raise BusDown(f"the listener stopped ({_describe(exc) if exc else 'no error'})")
+            if self._broken.is_set():
+                raise BusDown("a publish failed")
+            await self._ping()
+
+    async def _ping(self) -> None:
+        """A round trip through the backend: proves both publishing and listening work."""
+        nonce = uuid.uuid4().hex
+        future = asyncio.get_running_loop().create_future()
+        self._pings[nonce] = future
+        try:
+            await self._send({"ping": nonce})
+            try:
+                await asyncio.wait_for(future, self._timeout)
+            except TimeoutError:
+                raise BusDown("no answer to a ping") from None
+        finally:
+            self._pings.pop(nonce, None)
+
+    async def _disconnect(self) -> None:
+        broadcast, self._broadcast = self._broadcast, None
+        receiver, self._receiver = self._receiver, None
+        if receiver is not None:
+            await _cancel(receiver, self._timeout)
+        if broadcast is not None:
+            try:
+                await asyncio.wait_for(broadcast.disconnect(), self._timeout)
+            except Exception as exc:  # noqa: BLE001 - the connection is being dropped anyway
+                log.debug("event bus: disconnect: %s", _describe(exc))
+
+    # The safety poll
+
+    async def _poll_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._poll_seconds)
+            clinic_ids = list(self._listeners)
+            if not clinic_ids:
+                continue
+            try:
+                heads = await self._heads(clinic_ids)
+            except Exception as exc:  # noqa: BLE001 - try again next time
+                log.warning("event bus: polling the event log failed: %s", _describe(exc))
+                continue
+            for clinic_id, seq in heads.items():
+                self._announce(clinic_id, seq)
+
+    def _safe_url(self) -> str:
+        scheme, _, rest = self.url.partition("://")
+        return f"{scheme}://{rest.rpartition('@')[2]}"
+
+
+async def _cancel(task: asyncio.Task, timeout: float) -> None:
+    """Cancel the task and give it `timeout` seconds to finish its cleanup."""
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=timeout)
+    if not done:
+        task.cancel()
+    elif not task.cancelled() and task.exception() is not None:
+        log.debug("event bus: listener ended with %s", _describe(task.exception()))
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
