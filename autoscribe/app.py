@@ -12,8 +12,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from autoscribe.context import Context
+from autoscribe.errors import Unauthenticated
 from autoscribe.files import report_pdf
 from autoscribe.middleware import BodyLimit, RequestLog
 from autoscribe.reroute import open_reroute
@@ -26,11 +29,23 @@ log = logging.getLogger("autoscribe")
 
 class GraphQLApp(GraphQL):
     def __init__(self, svc: Services, **kwargs):
-        super().__init__(build_schema(svc.settings), **kwargs)
+        super().__init__(
+            build_schema(svc.settings),
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            max_subscriptions_per_connection=svc.settings.max_subscriptions_per_connection,
+            **kwargs,
+        )
         self.svc = svc
 
     async def get_context(self, request, response) -> Context:
         return Context(self.svc, request, response)
+
+    async def on_ws_connect(self, context: Context):
+        """A WebSocket without a valid token (in connection_init or the upgrade request) is closed, 4403."""
+        try:
+            await context.principal(fresh=True)
+        except Unauthenticated:
+            raise ConnectionRejectionError() from None
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from typing import Any
 
@@ -21,6 +22,7 @@ class Context:
         # Set by Strawberry from a WebSocket's connection_init payload.
         self.connection_params: dict | None = None
         self._principal: asyncio.Task | None = None
+        self._authenticated_at = 0.0
         self.loaders = self.new_loaders()
 
     def new_loaders(self) -> Loaders:
@@ -43,4 +45,12 @@ class Context:
             self._principal = asyncio.ensure_future(
                 authenticate(self.svc.db, self.svc.signer, self.bearer())
             )
+            self._authenticated_at = time.monotonic()
         return await asyncio.shield(self._principal)
+
+    async def live_principal(self) -> Principal:
+        """The principal of a long-lived WebSocket: authenticated again when the last check is older
+        than settings.live_auth_check_seconds, so that revoked access ends its subscriptions.
+        Shared by all subscriptions of the connection: one check per interval, not per event."""
+        age = time.monotonic() - self._authenticated_at
+        return await self.principal(fresh=age >= self.svc.settings.live_auth_check_seconds)

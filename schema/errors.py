@@ -6,11 +6,15 @@ import logging
 import re
 
 from graphql import GraphQLError
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 
 from autoscribe.errors import AppError
 
 log = logging.getLogger("autoscribe.errors")
 _VARIABLE = re.compile(r"Variable '\$(\w+)'")
+# What an error outside any field may stem from when the request itself is at fault.
+_REQUEST_FAULTS = (GraphQLError, CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError)
 
 
 def client_error(error: GraphQLError, request_id: str) -> GraphQLError:
@@ -18,8 +22,9 @@ def client_error(error: GraphQLError, request_id: str) -> GraphQLError:
     original = error.original_error
     if isinstance(original, AppError) or (error.extensions or {}).get("code"):
         return error
-    if error.path is None:
-        # Parsing, validation and variable coercion: the request itself is at fault.
+    if error.path is None and (original is None or isinstance(original, _REQUEST_FAULTS)):
+        # Parsing, validation and variable coercion: the request itself is at fault. (Any other
+        # exception outside a field, such as one raised by a subscription's event stream, is not.)
         ext = {"code": "BAD_USER_INPUT", **(error.extensions or {})}
         match = _VARIABLE.search(error.message)
         if match and "field" not in ext:
@@ -27,7 +32,7 @@ def client_error(error: GraphQLError, request_id: str) -> GraphQLError:
         return GraphQLError(error.message, error.nodes, error.source, error.positions, None, None, ext)
     log.error(
         "unexpected error in %s (request %s)",
-        ".".join(str(p) for p in error.path),
+        ".".join(str(p) for p in error.path or ["(operation)"]),
         request_id,
         exc_info=original or error,
     )

@@ -21,6 +21,7 @@ from schema.principal import PrincipalQuery
 from schema.report import ReportMutation, ReportQuery
 from schema.reroute import RerouteMutation
 from schema.study import StudyMutation, StudyQuery
+from schema.subscription import Subscription
 from schema.user import UserMutation, UserQuery
 from schema.user_session import UserSessionMutation
 
@@ -71,6 +72,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     return AutoScribeSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=[
             partial(QueryDepthLimiter, max_depth=settings.max_query_depth),
             partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
