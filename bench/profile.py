@@ -1,0 +1,228 @@
+"""Where the time of a request goes inside `autoscribe serve`: py-spy samples of the server
+process while it serves the worklist query (and createStudy), grouped by layer.
+
+py-spy is not a dependency of the project: `pip install py-spy` into the venv to run this figure.
+Idle samples are left out (py-spy's default, plus samples waiting in the event loop itself), so the
+samples divide the server's CPU time; each layer's share is turned into milliseconds per request
+with the CPU time per request measured from /proc over the same window.
+
+SQLAlchemy's async layer runs its work in greenlets, whose stacks py-spy sees without their
+callers: the self-time layers count that work correctly, but the inclusive steps (which resolver
+it was for) undercount it; the "SQLAlchemy, all" step counts all of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import servers, worklist, writes
+from bench.client import Conn, concurrent, graphql_op, sequential
+from bench.context import Bench
+from bench.procs import Proc, cpu_seconds
+from bench.report import table
+
+RATE = 250  # samples per second
+
+# Exclusive ("self") time: a sample counts for the first layer found walking from the innermost
+# frame outwards, so time spent inside a library is that library's, whoever called it.
+LAYERS: list[tuple[str, Callable[[str], bool]]] = [
+    ("JSON encoding (json.dumps of the response)", lambda f: "json/encoder" in f or "dumps (json/" in f),
+    ("JSON decoding (request body, jsonb columns)", lambda f: "json/" in f),
+    ("asyncpg (wire protocol, row decoding)", lambda f: "asyncpg/" in f),
+    ("SQLAlchemy ORM (Session, objects from rows)", lambda f: "sqlalchemy/orm/" in f),
+    ("SQLAlchemy Core (compile, execute, results, pool)", lambda f: "sqlalchemy/" in f),
+    ("DataLoader (strawberry.dataloader)", lambda f: "strawberry/dataloader" in f),
+    ("signing cursors/tokens (itsdangerous, hmac)", lambda f: "itsdangerous/" in f or "/hmac.py" in f or f.startswith("hmac.py")),
+    ("graphql-core (parse, validate, execute, complete values)", lambda f: "graphql/" in f),
+    ("Strawberry (schema glue, resolver wrapping, scalars, extensions)", lambda f: "strawberry/" in f),
+    ("AutoScribe middleware (RequestLog, BodyLimit)", lambda f: "autoscribe/middleware" in f),
+    ("Starlette (routing, request, CORS middleware)", lambda f: "starlette/" in f),
+    ("uvicorn (HTTP protocol)", lambda f: "uvicorn/" in f),
+    ("logging", lambda f: "logging/" in f),
+    ("AutoScribe resolvers/schema/auth/db code", lambda f: re.search(r"\((schema|resolvers|autoscribe|db)/\w+\.py", f) is not None),
+    # Reached the loop's own frame with no library above it, or no Python frame at all (uvloop's
+    # C code, the garbage collector): the loop running callbacks and tasks, and native work.
+    ("event loop (asyncio/uvloop), native code, GC", lambda f: True),
+]
+
+# Inclusive: share of samples with a frame matching, i.e. time in that step and all it calls.
+STEPS: list[tuple[str, Callable[[str], bool]]] = [
+    ("HTTP request through middleware (everything)", lambda f: "autoscribe/middleware" in f),
+    ("  Strawberry GraphQL app: parse body .. JSON response", lambda f: "strawberry/http/async_base_view" in f),
+    ("    parse (ParserCache)", lambda f: "graphql/language/parser" in f),
+    ("    validate (ValidationCache)", lambda f: "graphql/validation/" in f),
+    ("    graphql-core execute (all resolvers below)", lambda f: "graphql/execution/execute" in f),
+    ("      authenticate the API key (autoscribe.auth)", lambda f: "autoscribe/auth.py" in f),
+    ("      keyset page query (resolvers.pagination.paginate)", lambda f: "resolvers/pagination.py" in f),
+    ("        signing 100 row cursors (Signer.sign)", lambda f: "autoscribe/signing.py" in f),
+    ("      Study.of / StudyReportMetadata.of / User.of", lambda f: re.search(r"\.of \(schema/", f) is not None),
+    ("      assignedTo DataLoader batch (resolvers.loaders)", lambda f: "resolvers/loaders.py" in f),
+    ("    result post-processing (schema.errors.present)", lambda f: "schema/errors.py" in f),
+    ("    JSON encoding of the response", lambda f: "json/encoder.py" in f or "json/__init__.py" in f),
+    ("  SQLAlchemy, all (ORM + Core + asyncpg below it)", lambda f: "sqlalchemy/" in f),
+    ("  asyncpg, all", lambda f: "asyncpg/" in f),
+]
+
+
+def idle(frames: tuple[str, ...]) -> bool:
+    """A sample in the event loop itself with no Python callback running: waiting for I/O.
+    py-spy does not always recognise uvloop's wait as idle."""
+    leaf = frames[-1] if frames else ""
+    return leaf.startswith(("Runner.run (asyncio/runners.py", "BaseEventLoop.run_forever", "run_forever"))
+
+
+WRITE_STEPS: list[tuple[str, Callable[[str], bool]]] = [
+    ("HTTP request through middleware (everything)", lambda f: "autoscribe/middleware" in f),
+    ("  parse (ParserCache)", lambda f: "graphql/language/parser" in f),
+    ("  validate (ValidationCache)", lambda f: "graphql/validation/" in f),
+    ("  graphql-core execute (all resolvers below)", lambda f: "graphql/execution/execute" in f),
+    ("    input coercion (graphql-core values, Strawberry input types)", lambda f: "graphql/execution/values" in f or "graphql/utilities/coerce_input_value" in f or "value_from_ast" in f),
+    ("    authenticate the API key (autoscribe.auth)", lambda f: "autoscribe/auth.py" in f),
+    ("    input validation (resolvers.validation, pydantic rules)", lambda f: "resolvers/validation.py" in f or "pydantic" in f),
+    ("    resolvers.studies.create_study", lambda f: "create_study (resolvers/studies.py" in f),
+    ("      append_event (db.events)", lambda f: "db/events.py" in f),
+    ("      commit (session.begin exit)", lambda f: "commit (sqlalchemy" in f.lower() or "_commit_impl" in f),
+    ("    after-commit bus publish (autoscribe.bus)", lambda f: "autoscribe/bus.py" in f),
+    ("  JSON encoding of the response", lambda f: "json/encoder.py" in f or "json/__init__.py" in f),
+    ("  SQLAlchemy, all (ORM + Core + asyncpg below it)", lambda f: "sqlalchemy/" in f),
+    ("  asyncpg, all", lambda f: "asyncpg/" in f),
+    ("broadcaster / event bus, all", lambda f: "broadcaster/" in f or "autoscribe/bus.py" in f),
+]
+
+
+@dataclass
+class Profile:
+    title: str
+    all_stacks: Counter  # tuple of frames (outermost first) -> samples
+    requests: int
+    cpu_per_request: float  # seconds
+
+    @property
+    def stacks(self) -> Counter:
+        return Counter({k: v for k, v in self.all_stacks.items() if not idle(k)})
+
+    @property
+    def samples(self) -> int:
+        return sum(self.stacks.values())
+
+    @property
+    def idle_samples(self) -> int:
+        return sum(self.all_stacks.values()) - self.samples
+
+    def layers(self) -> list[tuple[str, float]]:
+        totals = Counter()
+        stacks = self.stacks
+        for frames, n in stacks.items():
+            label = LAYERS[-1][0]
+            for f in reversed(frames):
+                if f.startswith("Runner.run (asyncio/runners.py"):
+                    break
+                found = next((name for name, match in LAYERS[:-1] if match(f)), None)
+                if found:
+                    label = found
+                    break
+            totals[label] += n
+        return [(name, totals[name] / max(self.samples, 1)) for name, _ in LAYERS]
+
+    def steps(self, steps) -> list[tuple[str, float]]:
+        out = []
+        stacks = self.stacks
+        for name, match in steps:
+            hit = sum(n for frames, n in stacks.items() if any(match(f) for f in frames))
+            out.append((name, hit / max(self.samples, 1)))
+        return out
+
+
+def py_spy() -> str | None:
+    local = Path(sys.executable).parent / "py-spy"
+    return str(local) if local.exists() else shutil.which("py-spy")
+
+
+def parse_raw(path: Path) -> Counter:
+    """py-spy's raw (collapsed) format: `frame;frame;...;frame count`, outermost frame first."""
+    stacks = Counter()
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if stack and count.isdigit():
+            stacks[tuple(stack.split(";"))] += int(count)
+    return stacks
+
+
+async def _record(ctx: Bench, server: Proc, name: str, load) -> tuple[Counter, int, float]:
+    out = ctx.log_dir / f"{name}.pyspy.txt"
+    spy = ctx.procs.start(f"py-spy-{name}", [py_spy(), "record", "--pid", str(server.pid), "--rate", str(RATE),
+                                             "--format", "raw", "--output", str(out)])
+    await asyncio.sleep(2.0)  # attach
+    if not spy.alive():
+        raise RuntimeError(f"py-spy exited: {spy.log_tail()}")
+    cpu0 = cpu_seconds(server.pid)
+    requests = await load()
+    cpu1 = cpu_seconds(server.pid)
+    spy.popen.send_signal(signal.SIGINT)
+    try:
+        await asyncio.to_thread(spy.popen.wait, 30)
+    except subprocess.TimeoutExpired:
+        pass
+    ctx.procs.stop(spy)
+    if not out.exists():
+        raise RuntimeError(f"py-spy wrote nothing: {spy.log_tail()}")
+    return parse_raw(out), requests, (cpu1 - cpu0) / max(requests, 1)
+
+
+async def run(ctx: Bench) -> None:
+    exe = py_spy()
+    if exe is None:
+        ctx.print(table("5. Profile of the worklist query", ["layer", "share", "ms/request"],
+                        [["n/a: py-spy not installed (.venv/bin/pip install py-spy)", "-", "-"]]))
+        return
+    tenant = await ctx.worklist_tenant()
+    writer = await ctx.tenant("Southside Radiology (writes)", radiologists=20)
+    duration = ctx.scale(20.0, 5.0)
+    server = await servers.start_autoscribe(ctx.procs, "autoscribe-profile")
+    profiles = []
+    try:
+        target = ("127.0.0.1", server.port)
+        op = graphql_op(worklist.QUERY, {"first": 100}, token=tenant.api_key)
+        await sequential(target, op, 0, 50)
+
+        async def worklist_load() -> int:
+            return (await concurrent([target], lambda _w: op, 1, duration)).ok
+
+        stacks, n, cpu = await _record(ctx, server, "worklist", worklist_load)
+        profiles.append(Profile("worklist query (first: 100), one connection", stacks, n, cpu))
+
+        def create_for(w: int):
+            async def create(conn: Conn, i: int) -> None:
+                uid = f"1.2.826.0.1.3680043.14.{w + 1}.{i + 1}"
+                await writes._post(conn, writer.api_key, writes.CREATE, {"in": writes._study_input(uid, None)})
+
+            return create
+
+        async def create_load() -> int:
+            return (await concurrent([target], create_for, 4, duration)).ok
+
+        stacks, n, cpu = await _record(ctx, server, "create-study", create_load)
+        profiles.append(Profile("createStudy, 4 connections", stacks, n, cpu))
+    finally:
+        ctx.procs.stop(server)
+
+    for p in profiles:
+        ms = p.cpu_per_request * 1e3
+        notes = [
+            f"{p.samples:,} busy samples at {RATE}/s over {p.requests:,} requests ({p.idle_samples:,} idle-loop samples"
+            f" left out); server CPU {ms:.1f} ms/request (from /proc), split by sample share.",
+        ]
+        ctx.print(table(f"5. Profile: {p.title}: self time by layer", ["layer", "share %", "ms/request"],
+                        [[name, share * 100, share * ms] for name, share in p.layers()], notes))
+        steps = STEPS if p.title.startswith("worklist") else WRITE_STEPS
+        ctx.print(table(f"5. Profile: {p.title}: inclusive time by step", ["step", "share %", "ms/request"],
+                        [[name, share * 100, share * ms] for name, share in p.steps(steps)]))
