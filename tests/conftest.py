@@ -167,3 +167,12 @@ async def add_user(services, clinic_id: str, **fields) -> User:
 
 def session_token(services, user: User, ttl: int = 3600) -> str:
     return mint_session_token(services.signer, user, ttl)[0]
+
+
+@pytest.fixture(scope="session")
+async def ws_url(app) -> str:
+    """The shared app served over a real socket (uvicorn in this process), for WebSocket clients."""
+    from tests.live_server import serving
+
+    async with serving(app) as host:
+        yield f"ws://{host}/graphql"
