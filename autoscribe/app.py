@@ -18,6 +18,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from autoscribe.context import Context
 from autoscribe.errors import Unauthenticated
 from autoscribe.files import report_pdf
+from autoscribe.invitation_page import answer_invitation, show_invitation
 from autoscribe.middleware import BodyLimit, RequestLog
 from autoscribe.reroute import open_reroute
 from autoscribe.services import Services
@@ -87,6 +88,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             Route("/readyz", readyz),
             Route("/reroute/{token}", open_reroute, methods=["GET"]),
             Route("/files/reports/{report_id}.pdf", report_pdf, methods=["GET"]),
+            Route("/invitations/{token}", show_invitation, methods=["GET"]),
+            Route("/invitations/{token}/accept", answer_invitation("accept"), methods=["POST"]),
+            Route("/invitations/{token}/reject", answer_invitation("reject"), methods=["POST"]),
         ],
         middleware=[
             Middleware(RequestLog),

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from autoscribe.auth import mint_session_token
+from autoscribe.pages import HEADERS, message, page
 from autoscribe.services import Services
 from autoscribe.settings import Settings
 from autoscribe.signing import Signer
@@ -19,13 +20,6 @@ from db.models import Study, User
 
 DICTATION = "dictation"
 VIEWER = "viewer"
-
-_HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-}
-
 
 def reroute_token(
     signer: Signer, *, clinic_id: str, study_id: str, user_id: str | None, mode: str, grant_id: str,
@@ -48,21 +42,6 @@ def viewer_location(template: str, study: Study, session_token: str | None) -> s
     return template
 
 
-def _page(status: int, title: str, body: str) -> HTMLResponse:
-    content = (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"/>'
-        f"<title>{html.escape(title)}</title>"
-        "<style>body{font-family:sans-serif;margin:2em;max-width:46em}"
-        "code{word-break:break-all}</style></head>"
-        f"<body><h1>{html.escape(title)}</h1>{body}</body></html>"
-    )
-    return HTMLResponse(content, status_code=status, headers=_HEADERS)
-
-
-def _refused(status: int, title: str, message: str) -> HTMLResponse:
-    return _page(status, title, f"<p>{html.escape(message)}</p>")
-
-
 def _study_page(study: Study, mode: str, session_token: str | None) -> HTMLResponse:
     """The built-in page, served when no viewer application is configured."""
     meta = study.report_metadata or {}
@@ -79,7 +58,7 @@ def _study_page(study: Study, mode: str, session_token: str | None) -> HTMLRespo
         if session_token
         else ""
     )
-    return _page(200, study.study_description, f'<table id="study">{table}</table>{session}')
+    return page(200, study.study_description, f'<table id="study">{table}</table>{session}')
 
 
 async def open_reroute(request: Request) -> Response:
@@ -87,9 +66,9 @@ async def open_reroute(request: Request) -> Response:
     svc: Services = request.app.state.services
     payload, expired = svc.signer.inspect("reroute", request.path_params["token"])
     if not isinstance(payload, dict) or payload.get("m") not in (DICTATION, VIEWER):
-        return _refused(403, "Link not valid", "This link is not valid.")
+        return message(403, "Link not valid", "This link is not valid.")
     if expired:
-        return _refused(403, "Link expired", "This link has expired. Ask for a new one.")
+        return message(403, "Link expired", "This link has expired. Ask for a new one.")
     clinic_id, user_id, mode = payload.get("c"), payload.get("u"), payload["m"]
     async with svc.db.read() as session:
         study = await session.scalar(
@@ -101,9 +80,9 @@ async def open_reroute(request: Request) -> Response:
             else None
         )
     if study is None:
-        return _refused(404, "Study not available", "This study is no longer available.")
+        return message(404, "Study not available", "This study is no longer available.")
     if user_id and (user is None or user.status != UserStatus.ACTIVE):
-        return _refused(403, "Access revoked", "Your access to this clinic has been revoked.")
+        return message(403, "Access revoked", "Your access to this clinic has been revoked.")
     session_token = (
         mint_session_token(svc.signer, user, svc.settings.reroute_ttl_seconds, read_only=mode == VIEWER)[0]
         if user
@@ -111,6 +90,6 @@ async def open_reroute(request: Request) -> Response:
     )
     if svc.settings.viewer_url:
         return RedirectResponse(
-            viewer_location(svc.settings.viewer_url, study, session_token), status_code=303, headers=_HEADERS
+            viewer_location(svc.settings.viewer_url, study, session_token), status_code=303, headers=HEADERS
         )
     return _study_page(study, mode, session_token)

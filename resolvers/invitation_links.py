@@ -16,7 +16,9 @@ from autoscribe.auth import Principal
 from autoscribe.errors import BadInput, Conflict
 from autoscribe.services import Services
 from db.enums import InvitationStatus, UserStatus
-from db.models import Invitation, User
+from sqlalchemy import select
+
+from db.models import Clinic, Invitation, User
 from db.types import utcnow
 from resolvers.invitations import is_open, lock_with_user, require_open
 
@@ -71,3 +73,28 @@ async def accept_invitation(svc: Services, token: str) -> User:
 async def reject_invitation(svc: Services, token: str) -> Invitation:
     """The invitation REJECTED; the user stays INVITED and may be invited again."""
     return (await _answer(svc, token, InvitationStatus.REJECTED))[0]
+
+
+async def peek_invitation(svc: Services, token: str) -> tuple[Invitation, str]:
+    """The invitation a link names and its clinic's name, without answering it.
+
+    BAD_USER_INPUT for a link that is not ours; CONFLICT for one that can no longer be answered.
+    """
+    payload, token_expired = svc.signer.inspect(PURPOSE, token)
+    if not isinstance(payload, dict) or not isinstance(payload.get("i"), str) or not isinstance(payload.get("c"), str):
+        raise _forged()
+    async with svc.db.read() as session:
+        row = (
+            await session.execute(
+                select(Invitation, Clinic.name)
+                .join(Clinic, Clinic.id == Invitation.clinic_id)
+                .where(Invitation.id == payload["i"], Invitation.clinic_id == payload["c"])
+            )
+        ).first()
+    if row is None:
+        raise _forged()
+    invitation, clinic_name = row
+    require_open(invitation, utcnow(), field="token")
+    if token_expired:
+        raise Conflict("The invitation has expired.", field="token")
+    return invitation, clinic_name
