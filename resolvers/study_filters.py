@@ -13,6 +13,7 @@ from sqlalchemy import func
 
 from db.enums import SEVERITY_RANK, Severity
 from db.models import Study
+from autoscribe.errors import BadInput
 from resolvers.validation import check_id
 
 # The filter arrives as a dict of the given fields (camelCase); absent keys do not filter.
@@ -32,6 +33,10 @@ def check_filter(flt: dict | None, field: str = "filter") -> dict:
     flt = dict(flt or {})
     if flt.get("assignedTo") is not None:
         check_id(flt["assignedTo"], "user", f"{field}.assignedTo")
+    for key in ("createdAfter", "createdBefore"):
+        value = flt.get(key)
+        if value is not None and value.tzinfo is None:
+            raise BadInput("A time with its UTC offset is needed, e.g. 2026-11-27T09:00:00Z.", field=f"{field}.{key}")
     return flt
 
 

@@ -94,6 +94,8 @@ async def test_filter_by_assignee_and_created_range(api, clinic, populated):
     assert await ids(api, clinic.key, filter=rng, order="CREATED_AT_ASC") == all_ids[1:3]
     err = await api.error(LIST, {"filter": {"assignedTo": "bad"}}, token=clinic.key)
     assert err["code"] == "BAD_USER_INPUT" and err["field"] == "filter.assignedTo"
+    err = await api.error(LIST, {"filter": {"createdAfter": "2026-11-27T09:00:00"}}, token=clinic.key)
+    assert err["code"] == "BAD_USER_INPUT" and err["field"] == "filter.createdAfter"
 
 
 async def test_total_count_follows_the_filter(api, clinic, populated):
