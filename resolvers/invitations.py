@@ -17,10 +17,9 @@ from db.models import Invitation, User
 from db.types import utcnow
 from resolvers.pagination import Order, Page, paginate
 from resolvers.person_fields import apply_person, person_of
-from resolvers.study_rules import given
 from resolvers.user_rules import InviteRules, PersonChangeRules, check_person
 from resolvers.users import lock_user
-from resolvers.validation import check_id, validate
+from resolvers.validation import check_id, given, validate
 
 # Newest first.
 ORDER = Order("cd", ((Invitation.created_at, True), (Invitation.id, True)))

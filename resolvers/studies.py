@@ -16,8 +16,8 @@ from db.models import Study, User
 from db.types import utcnow
 from resolvers.pagination import Order, Page, paginate
 from resolvers.study_filters import check_filter, study_conditions
-from resolvers.study_rules import CreateStudyRules, UpdateStudyRules, given
-from resolvers.validation import check_id, validate
+from resolvers.study_rules import CreateStudyRules, UpdateStudyRules
+from resolvers.validation import check_id, given, validate
 
 ORDERS = {
     StudyOrder.CREATED_AT_DESC: Order("cd", ((Study.created_at, True), (Study.id, True))),

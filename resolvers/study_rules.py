@@ -109,7 +109,3 @@ class UpdateStudyRules(StudyFieldRules):
             raise ValueError("Cannot be null.")
         return value
 
-
-def given(model: Rules) -> dict:
-    """The validated fields that were given, camelCase, as JSON-ready values."""
-    return model.model_dump(mode="json", by_alias=True, exclude_unset=True)

@@ -13,9 +13,8 @@ from db.models import Invitation, User
 from db.types import utcnow
 from resolvers.pagination import Order, Page, paginate
 from resolvers.person_fields import apply_person, person_of
-from resolvers.study_rules import given
 from resolvers.user_rules import PersonChangeRules, check_person
-from resolvers.validation import check_id, validate
+from resolvers.validation import check_id, given, validate
 
 # Oldest first: people keep their place in the list as others join.
 ORDER = Order("ca", ((User.created_at, False), (User.id, False)))

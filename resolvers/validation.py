@@ -38,6 +38,11 @@ def validate(model: type[M], data: dict, *, field: str = "input") -> M:
         raise BadInput(msg, field=_field_path(field, err["loc"])) from None
 
 
+def given(model: Rules) -> dict:
+    """The validated fields that were given, camelCase, as JSON-ready values."""
+    return model.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
 def check_id(value: Any, kind: str, field: str) -> str:
     """A well-formed ID of the expected kind, else BAD_USER_INPUT on `field`."""
     if not isinstance(value, str) or not is_id_of(value, kind):

@@ -21,7 +21,7 @@ from schema.enums import (
 from schema.inputs import given
 from schema.node import Node
 from schema.pagination import Connection
-from schema.user import User
+from schema.user import UpdateUserInput, User
 
 
 @strawberry.type
@@ -132,19 +132,8 @@ class InviteUserInput:
 
 
 @strawberry.input(description="Only the fields that are given change; an explicit null clears a nullable field.")
-class UpdateInvitationInput:
-    first_name: str | None = UNSET
-    last_name: str | None = UNSET
-    middle_name: str | None = UNSET
-    suffix1: str | None = UNSET
-    suffix2: str | None = UNSET
-    phone_number: str | None = UNSET
-    npi_number: str | None = UNSET
-    clinic_role: ClinicRole | None = UNSET
-    level: AssignableUserLevel | None = UNSET
-    can_create_reports: bool | None = UNSET
-    can_manage_studies: bool | None = UNSET
-    has_dashboard_access: bool | None = UNSET
+class UpdateInvitationInput(UpdateUserInput):
+    """The same changes as to a user: an invitation's person fields are its user's."""
 
 
 @strawberry.type
