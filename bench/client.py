@@ -13,6 +13,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 
+# uvicorn closes a keep-alive connection after 5 s idle; one idle longer than this is reopened.
+IDLE_REOPEN = 3.0
+
+
 class HttpError(Exception):
     pass
 
@@ -25,6 +29,7 @@ class Conn:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
         self._host_header = f"{host}:{port}".encode()
+        self.last_used = 0.0
 
     async def open(self) -> None:
         self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
@@ -39,6 +44,8 @@ class Conn:
             self.writer = self.reader = None
 
     async def request(self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        if self.writer is not None and time.monotonic() - self.last_used > IDLE_REOPEN:
+            await self.close()  # the server may be closing it right now
         if self.writer is None:
             await self.open()
         head = [f"{method} {path} HTTP/1.1".encode(), b"Host: " + self._host_header]
@@ -75,6 +82,7 @@ class Conn:
             await self.close()
         if hdrs.get("connection", "").lower() == "close":
             await self.close()
+        self.last_used = time.monotonic()
         return status, data
 
     async def post_json(self, path: str, payload, headers: dict[str, str] | None = None) -> tuple[int, bytes]:

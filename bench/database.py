@@ -169,3 +169,13 @@ class PgBackends:
     @staticmethod
     def used(before: dict[int, float], after: dict[int, float]) -> float:
         return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+async def any_study(db: Database, clinic_id: str) -> str:
+    """The ID of one not-cancelled study of the clinic."""
+    from sqlalchemy import select
+
+    async with db.read() as session:
+        return await session.scalar(
+            select(Study.id).where(Study.clinic_id == clinic_id, Study.is_cancelled.is_(False)).limit(1)
+        )

@@ -72,7 +72,9 @@ class Procs:
     procs: list[Proc] = field(default_factory=list)
 
     def start(self, name: str, argv: list[str], *, env: dict | None = None, cwd: str | None = None,
-              port: int | None = None) -> Proc:
+              port: int | None = None, pipes: bool = False) -> Proc:
+        """Start `argv` in its own process group; its output goes to <log_dir>/<name>.log, or with
+        `pipes` its stdin and stdout are pipes to this process (stderr still to the log)."""
         log_path = self.log_dir / f"{name}.log"
         log = open(log_path, "ab")
         try:
@@ -80,9 +82,9 @@ class Procs:
                 argv,
                 env={**os.environ, **(env or {})},
                 cwd=cwd,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+                stdin=subprocess.PIPE if pipes else subprocess.DEVNULL,
+                stdout=subprocess.PIPE if pipes else log,
+                stderr=log if pipes else subprocess.STDOUT,
                 start_new_session=True,
             )
         finally:
@@ -114,6 +116,13 @@ class Procs:
     def stop(self, proc: Proc, grace: float = 5.0) -> None:
         if proc in self.procs:
             self.procs.remove(proc)
+        if proc.popen.stdin is not None:
+            # A worker on pipes ends by itself when its stdin closes.
+            try:
+                proc.popen.stdin.close()
+                proc.popen.wait(grace)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
         if proc.popen.poll() is not None:
             return
         _signal_group(proc.pid, signal.SIGTERM)
