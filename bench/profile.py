@@ -19,16 +19,19 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import servers, worklist, writes
+from bench import database, servers, worklist, writes
 from bench.client import Conn, concurrent, graphql_op, sequential
 from bench.context import Bench
+from bench.live import Subscribers, current_cursor
 from bench.procs import Proc, cpu_seconds
 from bench.report import table
+from bench.subscriptions import subscriptions_missing
 
 RATE = 250  # samples per second
 
@@ -99,6 +102,23 @@ WRITE_STEPS: list[tuple[str, Callable[[str], bool]]] = [
 ]
 
 
+FANOUT_STEPS: list[tuple[str, Callable[[str], bool]]] = [
+    ("subscription streams (strawberry graphql_transport_ws handlers)", lambda f: "graphql_transport_ws" in f),
+    ("  the live log stream (resolvers.live)", lambda f: "resolvers/live.py" in f),
+    ("    principal re-check (Context.live_principal -> auth)", lambda f: "live_principal" in f or "autoscribe/auth.py" in f),
+    ("  Subscription.worklist resolver (schema.subscription)", lambda f: "schema/subscription.py" in f),
+    ("  selection set per subscriber (graphql-core execute_subscription_event)", lambda f: "execute_subscription_event" in f),
+    ("    of which collecting fields (graphql-core collect_subfields)", lambda f: "graphql/execution/collect_fields" in f),
+    ("  result post-processing (schema.errors.present)", lambda f: "schema/errors.py" in f),
+    ("  sending each message (Strawberry send_next: JSON + WebSocket)", lambda f: ".send_next (strawberry/" in f),
+    ("    JSON encoding of each message", lambda f: "json/encoder.py" in f or "json/__init__.py" in f),
+    ("    WebSocket frames (uvicorn / websockets)", lambda f: "websockets/" in f or "uvicorn/protocols/websockets" in f),
+    ("the mutation (HTTP request through middleware)", lambda f: "autoscribe/middleware" in f),
+    ("SQLAlchemy, all (ORM + Core + asyncpg below it)", lambda f: "sqlalchemy/" in f),
+    ("event bus (autoscribe.bus)", lambda f: "autoscribe/bus.py" in f),
+]
+
+
 @dataclass
 class Profile:
     title: str
@@ -140,6 +160,34 @@ class Profile:
             hit = sum(n for frames, n in stacks.items() if any(match(f) for f in frames))
             out.append((name, hit / max(self.samples, 1)))
         return out
+
+
+FANOUT_SUBSCRIBERS = 1_000
+
+
+async def _fanout_profile(ctx: Bench, server: Proc, duration: float) -> Profile:
+    """One worklist event after another to FANOUT_SUBSCRIBERS idle subscribers; per event."""
+    tenant = await ctx.tenant("Fan-out clinic", studies=100, radiologists=20)
+    study_id = await database.any_study(await ctx.db(), tenant.clinic_id)
+    subs = Subscribers(ctx.procs, server.port, tenant.api_key, "ws-profile")
+    conn = Conn("127.0.0.1", server.port)
+    try:
+        await subs.add(FANOUT_SUBSCRIBERS, await current_cursor(server.port, tenant.api_key, study_id, 1))
+        await subs.event(conn, study_id, 2, timeout=300)
+        marks = iter(range(3, 10**6))
+
+        async def events() -> int:
+            done, deadline = 0, time.monotonic() + duration
+            while time.monotonic() < deadline:
+                await subs.event(conn, study_id, next(marks), timeout=300)
+                done += 1
+            return done
+
+        stacks, n, cpu = await _record(ctx, server, "fanout", events)
+    finally:
+        await subs.close()
+        await conn.close()
+    return Profile(f"one worklist event to {FANOUT_SUBSCRIBERS:,} subscribers (per event)", stacks, n, cpu)
 
 
 def py_spy() -> str | None:
@@ -212,17 +260,21 @@ async def run(ctx: Bench) -> None:
 
         stacks, n, cpu = await _record(ctx, server, "create-study", create_load)
         profiles.append(Profile("createStudy, 4 connections", stacks, n, cpu))
+
+        if subscriptions_missing() is None:
+            profiles.append(await _fanout_profile(ctx, server, duration))
     finally:
         ctx.procs.stop(server)
 
     for p in profiles:
         ms = p.cpu_per_request * 1e3
+        unit = "event" if "event" in p.title else "request"
         notes = [
-            f"{p.samples:,} busy samples at {RATE}/s over {p.requests:,} requests ({p.idle_samples:,} idle-loop samples"
-            f" left out); server CPU {ms:.1f} ms/request (from /proc), split by sample share.",
+            f"{p.samples:,} busy samples at {RATE}/s over {p.requests:,} {unit}s ({p.idle_samples:,} idle-loop samples"
+            f" left out); server CPU {ms:.1f} ms/{unit} (from /proc), split by sample share.",
         ]
-        ctx.print(table(f"5. Profile: {p.title}: self time by layer", ["layer", "share %", "ms/request"],
+        ctx.print(table(f"5. Profile: {p.title}: self time by layer", ["layer", "share %", f"ms/{unit}"],
                         [[name, share * 100, share * ms] for name, share in p.layers()], notes))
-        steps = STEPS if p.title.startswith("worklist") else WRITE_STEPS
-        ctx.print(table(f"5. Profile: {p.title}: inclusive time by step", ["step", "share %", "ms/request"],
+        steps = STEPS if p.title.startswith("worklist") else FANOUT_STEPS if unit == "event" else WRITE_STEPS
+        ctx.print(table(f"5. Profile: {p.title}: inclusive time by step", ["step", "share %", f"ms/{unit}"],
                         [[name, share * 100, share * ms] for name, share in p.steps(steps)]))
