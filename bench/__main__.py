@@ -31,7 +31,11 @@ def _raise_fd_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def _on_sigterm(_signum, _frame):
+def _interrupt(_signum, _frame):
+    """Ctrl-C and SIGTERM: leave the event loop at once, whatever it awaits, to stop the children.
+    (asyncio's own Ctrl-C handling only cancels the main task, which an await may swallow.)"""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -59,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     names = [n for n in FIGURES if n in names]
 
     _raise_fd_limit()
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     log_dir = Path(tempfile.mkdtemp(prefix="autoscribe-bench-"))
     procs = Procs(log_dir)
     ctx = Bench(procs, quick=args.quick)

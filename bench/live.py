@@ -104,7 +104,8 @@ class Subscribers:
             if remaining <= 0:
                 raise TimeoutError(f"{w.proc.name}: no {key} {mark if mark is not None else ''} in {timeout:.0f} s")
             try:
-                doc = await asyncio.wait_for(w.lines.get(), remaining)
+                async with asyncio.timeout(remaining):
+                    doc = await w.lines.get()
             except TimeoutError:
                 continue
             if doc is None:
