@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types import ExecutionResult
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from autoscribe.context import Context
@@ -21,6 +22,7 @@ from autoscribe.files import report_pdf
 from autoscribe.invitation_page import answer_invitation, show_invitation
 from autoscribe.middleware import BodyLimit, RequestLog
 from autoscribe.reroute import open_reroute
+from autoscribe.response_cache import ResponseCache
 from autoscribe.services import Services
 from autoscribe.settings import Settings
 from schema.root import build_schema
@@ -37,9 +39,31 @@ class GraphQLApp(GraphQL):
             **kwargs,
         )
         self.svc = svc
+        self.responses = ResponseCache(svc.db, svc.settings.response_cache_entries)
 
     async def get_context(self, request, response) -> Context:
         return Context(self.svc, request, response)
+
+    async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
+        """Queries are answered from the response cache while the clinic's data is unchanged."""
+        key = None
+        if self.responses.enabled:
+            try:
+                principal = await context.principal()
+            except Unauthenticated:
+                principal = None
+            if principal is not None:
+                key = await self.responses.key(
+                    principal, request_data.query, request_data.variables, request_data.operation_name
+                )
+        if key is not None and (data := self.responses.get(key)) is not None:
+            request.state.operation = request_data.operation_name or "query"
+            request.state.outcome = "ok (cached)"
+            return ExecutionResult(data=data, errors=None)
+        result = await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
+        if key is not None and not result.errors and result.data is not None:
+            self.responses.put(key, result.data)
+        return result
 
     async def on_ws_connect(self, context: Context):
         """A WebSocket without a valid token (in connection_init or the upgrade request) is closed, 4403."""

@@ -15,6 +15,7 @@ from db import enums
 from db.engine import Database
 from db.ids import new_id
 from db.models import ApiKey, Clinic, User
+from db.versions import touch
 
 API_KEY_PREFIX = "ask_"
 SESSION_PREFIX = "ust_"
@@ -118,6 +119,7 @@ async def record_login(db: Database, user: User) -> None:
             .values(last_login_at=now)
             .execution_options(synchronize_session=False)
         )
+        touch(session, user.clinic_id)
     user.last_login_at = now
 
 

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # How often a WebSocket's principal is re-checked, so that revoked access ends subscriptions.
     live_auth_check_seconds: float = 5
     max_subscriptions_per_connection: int = 100
+    # Query answers kept per process (autoscribe.response_cache); 0 turns the cache off.
+    response_cache_entries: int = 256
     reroute_ttl_seconds: int = 3600
     pdf_url_ttl_seconds: int = 3600
     invitation_ttl_days: int = 7

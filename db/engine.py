@@ -9,6 +9,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from db.versions import VersionedSession
+
 AfterCommit = Callable[[list], Awaitable[None]]
 
 
@@ -48,7 +50,9 @@ class Database:
                 url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
             )
             self.read_engine = self.engine
-        self._write_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, sync_session_class=VersionedSession
+        )
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
         self.after_commit: list[AfterCommit] = []
 

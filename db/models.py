@@ -53,6 +53,8 @@ class Clinic(Base):
     name: Mapped[str] = mapped_column(String(200))
     # Last event sequence number handed out; bumped under the row lock of the writing transaction.
     event_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Bumped by every commit that changes any of the clinic's rows (db.versions).
+    data_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

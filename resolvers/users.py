@@ -11,6 +11,7 @@ from autoscribe.services import Services
 from db.enums import InvitationStatus, UserLevel, UserStatus
 from db.models import Invitation, User
 from db.types import utcnow
+from db.versions import touch
 from resolvers.pagination import Order, Page, paginate
 from resolvers.person_fields import apply_person, person_of
 from resolvers.user_rules import PersonChangeRules, check_person
@@ -121,6 +122,7 @@ async def revoke_user_access(svc: Services, principal: Principal, id: str) -> Us
             .where(Invitation.user_id == user.id, Invitation.status == InvitationStatus.SENT)
             .values(status=InvitationStatus.REVOKED, updated_at=now)
         )
+        touch(session, user.clinic_id)
     return user
 
 

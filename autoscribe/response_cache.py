@@ -1,0 +1,104 @@
+"""An exact cache of query responses, keyed by the clinic's data version.
+
+Every commit that changes a clinic's rows bumps its data version (db.versions), so a response
+computed at version N is the right answer to the same query, variables and caller for as long as
+the clinic stays at N. An unchanged worklist is then served without executing the query at all;
+the first request after any change executes as usual. Each process keeps its own cache, and
+the version is read from the database on every request, so several processes never serve each
+other's stale answers.
+
+Not cached: anything but queries, answers with errors, and documents that select a field whose
+value depends on the time rather than on the data (presigned URLs, expiry flags).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from functools import lru_cache
+
+from graphql import DocumentNode, FieldNode, OperationDefinitionNode, OperationType, parse, visit
+from graphql.language import Visitor
+
+from autoscribe.auth import Principal
+from db.engine import Database
+from db.versions import data_version
+
+# Fields whose value changes with the clock, not with the data.
+TIME_DEPENDENT = frozenset({"pdfUrl", "acceptUrl", "isExpired"})
+
+
+class _FieldNames(Visitor):
+    def __init__(self):
+        super().__init__()
+        self.names: set[str] = set()
+
+    def enter_field(self, node: FieldNode, *_args):
+        self.names.add(node.name.value)
+
+
+@lru_cache(maxsize=512)
+def _cacheable_document(query: str, operation_name: str | None) -> bool:
+    """A query operation that selects no time-dependent field (fragments included)."""
+    try:
+        document: DocumentNode = parse(query)
+    except Exception:  # noqa: BLE001 - the executor reports syntax errors
+        return False
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
+    if len(chosen) != 1 or chosen[0].operation != OperationType.QUERY:
+        return False
+    names = _FieldNames()
+    visit(document, names)
+    return not names.names & TIME_DEPENDENT
+
+
+def _caller(principal: Principal) -> str:
+    """Who the answer was computed for: their rights are part of what it shows."""
+    if principal.api_key_id:
+        return f"key:{principal.api_key_id}"
+    user = principal.user
+    return f"user:{user.id}:{user.token_epoch}:{int(principal.read_only)}"
+
+
+class ResponseCache:
+    def __init__(self, db: Database, max_entries: int):
+        self._db = db
+        self._max = max_entries
+        self._entries: OrderedDict[str, dict] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self._max > 0
+
+    async def key(self, principal: Principal, query: str, variables: dict | None, operation_name: str | None) -> str | None:
+        """The entry's key for this request, or None when its answer must not be cached."""
+        if not self.enabled or not query or not _cacheable_document(query, operation_name):
+            return None
+        async with self._db.read() as session:
+            version = await data_version(session, principal.clinic_id)
+        if version is None:
+            return None
+        raw = json.dumps(
+            [principal.clinic_id, version, _caller(principal), operation_name, query, variables or {}],
+            sort_keys=True, separators=(",", ":"), default=str,
+        )
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    def get(self, key: str) -> dict | None:
+        data = self._entries.get(key)
+        if data is None:
+            self.misses += 1
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return data
+
+    def put(self, key: str, data: dict) -> None:
+        self._entries[key] = data
+        self._entries.move_to_end(key)
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)

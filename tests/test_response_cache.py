@@ -1,0 +1,120 @@
+"""The response cache: an unchanged worklist is answered without executing, and never stale."""
+
+import pytest
+from sqlalchemy import update
+
+from autoscribe.app import create_app
+from db.models import Study
+from resolvers import studies
+from tests import conftest
+from tests.conftest import Api, add_user, session_token
+from tests.people_helpers import UPDATE_USER
+from tests.reports_helpers import signed_report
+from tests.studies_helpers import create_study
+
+WORKLIST = """query($first: Int) { studies(first: $first, orderBy: PRIORITY) {
+  totalCount nodes { id studyDescription severity assignedTo { id firstName } } } }"""
+
+
+@pytest.fixture
+def executions(monkeypatch):
+    """How many times the studies query really ran."""
+    calls = []
+    real = studies.list_studies
+
+    async def counted(*args, **kwargs):
+        calls.append(1)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(studies, "list_studies", counted)
+    return calls
+
+
+async def test_unchanged_worklist_is_served_without_executing(api, clinic, executions):
+    await create_study(api, clinic.key, uid="9.1")
+    first = await api.ok(WORKLIST, {"first": 10}, token=clinic.key)
+    again = await api.ok(WORKLIST, {"first": 10}, token=clinic.key)
+    assert again == first and len(executions) == 1
+    # Other variables are another answer.
+    await api.ok(WORKLIST, {"first": 5}, token=clinic.key)
+    assert len(executions) == 2
+
+
+async def test_every_kind_of_change_is_seen_at_once(api, services, clinic, executions):
+    rad = await add_user(services, clinic.id, first_name="Ada")
+    s = await create_study(api, clinic.key, uid="9.2", assignedTo=rad.id)
+    assert (await api.ok(WORKLIST, token=clinic.key))["studies"]["nodes"][0]["assignedTo"]["firstName"] == "Ada"
+
+    await api.ok('mutation($id: ID!) { updateStudy(id: $id, input: {studyDescription: "CT Spine"}) { id } }',
+                 {"id": s["id"]}, token=clinic.key)
+    assert (await api.ok(WORKLIST, token=clinic.key))["studies"]["nodes"][0]["studyDescription"] == "CT Spine"
+
+    # A change to another table that the answer shows: the assignee's name.
+    await api.ok(UPDATE_USER, {"id": rad.id, "input": {"firstName": "Grace"}}, token=clinic.key)
+    assert (await api.ok(WORKLIST, token=clinic.key))["studies"]["nodes"][0]["assignedTo"]["firstName"] == "Grace"
+
+    # A bulk statement that says which clinic it touched.
+    from db.versions import touch
+    async with services.db.write() as session:
+        await session.execute(update(Study).where(Study.id == s["id"]).values(study_description="MR Spine"))
+        touch(session, clinic.id)
+    assert (await api.ok(WORKLIST, token=clinic.key))["studies"]["nodes"][0]["studyDescription"] == "MR Spine"
+    assert len(executions) == 4
+
+
+async def test_callers_do_not_share_answers(api, services, clinic, other_clinic, executions):
+    await create_study(api, clinic.key, uid="9.3")
+    await create_study(api, other_clinic.key, uid="9.3")
+    user = await add_user(services, clinic.id)
+    await api.ok(WORKLIST, token=clinic.key)
+    await api.ok(WORKLIST, token=session_token(services, user))
+    theirs = await api.ok(WORKLIST, token=other_clinic.key)
+    assert len(executions) == 3
+    assert theirs["studies"]["totalCount"] == 1
+
+
+async def test_time_dependent_fields_are_never_cached(api, services, clinic, monkeypatch):
+    from resolvers import reports
+
+    _study, report, _rad, _token = await signed_report(api, services, clinic)
+    calls = []
+    real = reports.get_report
+
+    async def counted(*args, **kwargs):
+        calls.append(1)
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(reports, "get_report", counted)
+    query = "query($id: ID!) { report(id: $id) { id pdfUrl } }"
+    for _ in range(2):
+        assert (await api.ok(query, {"id": report["id"]}, token=clinic.key))["report"]["pdfUrl"]
+    assert len(calls) == 2
+    # Fragments too.
+    frag = "query($id: ID!) { report(id: $id) { ...R } } fragment R on Report { pdfUrl }"
+    from autoscribe.response_cache import _cacheable_document
+    assert not _cacheable_document(frag, None)
+    assert _cacheable_document(WORKLIST, None)
+    assert not _cacheable_document("mutation { cancelStudy(studyInstanceUid: \"1\") { id } }", None)
+
+
+async def test_errors_are_not_cached(api, clinic, executions):
+    for _ in range(2):
+        err = await api.error("{ studies(first: 0) { totalCount } }", token=clinic.key)
+        assert err["code"] == "BAD_USER_INPUT"
+    assert len(executions) == 2
+
+
+async def test_a_change_through_another_process_is_seen(database_url, api, clinic, executions):
+    """Two app instances on one database, as two server processes would be."""
+    import httpx
+
+    await create_study(api, clinic.key, uid="9.4")
+    other = create_app(conftest.test_settings(database_url))
+    async with other.router.lifespan_context(other):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=other), base_url="http://testserver") as c:
+            api_b = Api(c)
+            before = await api_b.ok(WORKLIST, token=clinic.key)
+            assert before["studies"]["totalCount"] == 1
+            await create_study(api, clinic.key, uid="9.5")  # through the first instance
+            after = await api_b.ok(WORKLIST, token=clinic.key)
+    assert after["studies"]["totalCount"] == 2
