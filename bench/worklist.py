@@ -44,6 +44,19 @@ POSTGRAPHILE_QUERY = """query Worklist($clinic: String!, $first: Int!) {
 }""" % STUDY_FIELDS
 
 
+def has_response_cache() -> bool:
+    """Whether the server has a response cache (autoscribe.response_cache) that can be turned off."""
+    from autoscribe.settings import Settings
+
+    return "response_cache_entries" in Settings.model_fields
+
+
+# What `autoscribe serve` gets for the uncached path (the engine's own cost), when there is a cache.
+NO_CACHE = {"response_cache_entries": "0"}
+OURS = "AutoScribe"
+OURS_HIT = "AutoScribe, cache hit"
+
+
 @dataclass
 class Target:
     name: str
@@ -98,7 +111,7 @@ async def _measure(ctx: Bench, target: Target, pg: database.PgBackends) -> Resul
     return Result(target.name, latency, load, (cpu1 - cpu0) / done, pg.used(db0, db1) / done, size)
 
 
-async def count_statements(tenant: database.Tenant) -> dict[str, dict[int, tuple[int, int]]]:
+async def count_statements(tenant: database.Tenant, cache: bool) -> dict[str, dict[int, tuple[int, int]]]:
     """SQL statements and pool checkouts per request, for page sizes 10 and 100, counted with
     SQLAlchemy events on an in-process instance of each Python app (the servers are unchanged)."""
     from autoscribe.app import create_app
@@ -135,12 +148,13 @@ async def count_statements(tenant: database.Tenant) -> dict[str, dict[int, tuple
         return result
 
     headers = {"Authorization": f"Bearer {tenant.api_key}"}
-    app = create_app(Settings(database_url=database.SA_URL, secret_key=database.SECRET_KEY, events_url="memory://"))
+    app = create_app(Settings(database_url=database.SA_URL, secret_key=database.SECRET_KEY, events_url="memory://",
+                              **({"response_cache_entries": 0} if cache else {})))
     db = app.state.services.db
     c = counters([db.engine, db.read_engine])
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
-            out["AutoScribe"] = await per_request(
+            out[OURS] = await per_request(
                 client, c,
                 lambda first: ("POST", "/graphql", {"json": {"query": QUERY, "variables": {"first": first}}, "headers": headers}),
             )
@@ -155,7 +169,8 @@ async def count_statements(tenant: database.Tenant) -> dict[str, dict[int, tuple
     return out
 
 
-async def count_on_wire(ctx: Bench, tenant: database.Tenant, with_postgraphile: bool) -> dict[str, dict[int, dict]]:
+async def count_on_wire(ctx: Bench, tenant: database.Tenant, with_postgraphile: bool,
+                        cache: bool) -> dict[str, dict[int, dict]]:
     """Executes and round trips to PostgreSQL per request for page sizes 10 and 100, counted by a
     proxy (bench.pgwire) in front of PostgreSQL, with a second instance of each server behind it.
     Each figure is the least of 5 requests, so that a background query (e.g. the event bus's
@@ -166,15 +181,22 @@ async def count_on_wire(ctx: Bench, tenant: database.Tenant, with_postgraphile: 
     out: dict[str, dict[int, dict]] = {}
     try:
         sa_url = f"postgresql+asyncpg://postgres@127.0.0.1:{port}/{database.DB_NAME}"
-        ours = await servers.start_autoscribe(ctx.procs, "autoscribe-wire", database_url=sa_url)
+        ours = await servers.start_autoscribe(ctx.procs, "autoscribe-wire", database_url=sa_url,
+                                              **(NO_CACHE if cache else {}))
         started.append(ours)
         raw = await servers.start_raw(ctx.procs, "raw-wire", sa_url)
         started.append(raw)
         targets = {
-            "AutoScribe": lambda first: Target("AutoScribe", ours.port, ours.pid, None, "/graphql",
-                                               {"query": QUERY, "variables": {"first": first}}, tenant.api_key),
-            "raw": lambda first: Target("raw", raw.port, raw.pid, None, f"/worklist?first={first}", {}, tenant.api_key),
+            OURS: lambda first: Target(OURS, ours.port, ours.pid, None, "/graphql",
+                                       {"query": QUERY, "variables": {"first": first}}, tenant.api_key),
         }
+        if cache:
+            hit = await servers.start_autoscribe(ctx.procs, "autoscribe-wire-cache", database_url=sa_url)
+            started.append(hit)
+            targets[OURS_HIT] = lambda first: Target(OURS_HIT, hit.port, hit.pid, None, "/graphql",
+                                                     {"query": QUERY, "variables": {"first": first}}, tenant.api_key)
+        targets["raw"] = lambda first: Target("raw", raw.port, raw.pid, None, f"/worklist?first={first}", {},
+                                              tenant.api_key)
         if with_postgraphile:
             pgl = await servers.start_postgraphile(ctx.procs, "postgraphile-wire", f"postgres://postgres@127.0.0.1:{port}/{database.DB_NAME}")
             started.append(pgl)
@@ -205,8 +227,13 @@ async def run(ctx: Bench) -> None:
     procs = ctx.procs
     started = []
     try:
-        ours = await servers.start_autoscribe(procs, "autoscribe-worklist")
+        cache = has_response_cache()
+        ours = await servers.start_autoscribe(procs, "autoscribe-worklist", **(NO_CACHE if cache else {}))
         started.append(ours)
+        ours_hit = None
+        if cache:
+            ours_hit = await servers.start_autoscribe(procs, "autoscribe-worklist-cache")
+            started.append(ours_hit)
         raw = await servers.start_raw(procs)
         started.append(raw)
         why_no_pg = await servers.ensure_postgraphile(procs)
@@ -217,10 +244,14 @@ async def run(ctx: Bench) -> None:
 
         first = 100
         targets = [
-            Target("AutoScribe", ours.port, ours.pid,
+            Target(OURS, ours.port, ours.pid,
                    graphql_op(QUERY, {"first": first}, token=tenant.api_key),
                    "/graphql", {"query": QUERY, "variables": {"first": first}}, tenant.api_key),
         ]
+        if ours_hit is not None:
+            targets.append(Target(OURS_HIT, ours_hit.port, ours_hit.pid,
+                                  graphql_op(QUERY, {"first": first}, token=tenant.api_key),
+                                  "/graphql", {"query": QUERY, "variables": {"first": first}}, tenant.api_key))
         if pgl is not None:
             pg_vars = {"clinic": tenant.clinic_id, "first": first}
             targets.append(Target("PostGraphile 4", pgl.port, pgl.pid,
@@ -259,12 +290,12 @@ async def run(ctx: Bench) -> None:
         for p in started:
             procs.stop(p)
 
-    counts = await count_statements(tenant)
-    wire = await count_on_wire(ctx, tenant, why_no_pg is None)
-    _print(ctx, results, counts, wire, why_no_pg)
+    counts = await count_statements(tenant, cache)
+    wire = await count_on_wire(ctx, tenant, why_no_pg is None, cache)
+    _print(ctx, results, counts, wire, why_no_pg, cache)
 
 
-def _print(ctx: Bench, results: list[Result], counts: dict, wire: dict, why_no_pg: str | None) -> None:
+def _print(ctx: Bench, results: list[Result], counts: dict, wire: dict, why_no_pg: str | None, cache: bool) -> None:
     n = results[0].latency.ok + results[0].latency.errors
     rows = []
     for r in results:
@@ -280,6 +311,9 @@ def _print(ctx: Bench, results: list[Result], counts: dict, wire: dict, why_no_p
         f"{ctx.scale(10, 3)} s. CPU/req: server process (and bench DB backends) over the c=1 requests.",
         "raw = API-key lookup + page + users with SQLAlchemy Core, json.dumps, same uvicorn setup.",
     ]
+    if cache:
+        notes.append(f"{OURS}: AUTOSCRIBE_RESPONSE_CACHE_ENTRIES=0 (every request executed); {OURS_HIT}: default"
+                     " settings, the same query repeated with no write in between, so answered from the cache.")
     if why_no_pg:
         notes.append(f"PostGraphile: n/a: {why_no_pg}")
     for r in results:
@@ -293,8 +327,9 @@ def _print(ctx: Bench, results: list[Result], counts: dict, wire: dict, why_no_p
     ))
 
     by = {r.name: r for r in results}
-    ours, raw = by["AutoScribe"], by["raw (Core + json)"]
+    raw = by["raw (Core + json)"]
     pgl = by.get("PostGraphile 4")
+    ours = [by[n] for n in (OURS, OURS_HIT) if n in by]
     metrics = [
         ("p50 latency c=1", lambda r: r.latency.pct(50)),
         ("p99 latency c=1", lambda r: r.latency.pct(99)),
@@ -303,12 +338,16 @@ def _print(ctx: Bench, results: list[Result], counts: dict, wire: dict, why_no_p
     ]
     rows = []
     for label, get in metrics:
-        rows.append([
-            label, x(ratio(get(ours), get(raw))), x(ratio(get(ours), get(pgl))) if pgl else "n/a",
-            x(ratio(get(pgl), get(raw))) if pgl else "n/a",
-        ])
-    ctx.print(table("1. Worklist ratios", ["metric", "AutoScribe / raw", "AutoScribe / PostGraphile",
-                                           "PostGraphile / raw"], rows))
+        row = [label]
+        for o in ours:
+            row += [x(ratio(get(o), get(raw))), x(ratio(get(o), get(pgl))) if pgl else "n/a"]
+        row.append(x(ratio(get(pgl), get(raw))) if pgl else "n/a")
+        rows.append(row)
+    headers = ["metric"]
+    for o in ours:
+        headers += [f"{o.name} / raw", f"{o.name} / PostGraphile"]
+    headers.append("PostGraphile / raw")
+    ctx.print(table("1. Worklist ratios", headers, rows))
 
     rows = []
     for name in wire:
@@ -327,7 +366,7 @@ def _print(ctx: Bench, results: list[Result], counts: dict, wire: dict, why_no_p
         rows,
         [
             "app stmts / pool checkouts: SQLAlchemy before_cursor_execute / checkout events on an in-process instance"
-            " (httpx ASGITransport).",
+            " (httpx ASGITransport)" + (", response cache off." if cache else "."),
             "wire: frontend messages seen by a counting proxy in front of PostgreSQL: executes = Query + Execute"
             " (incl. BEGIN/ROLLBACK and pool pre-pings), round trips = Query + Sync.",
             "Grows with the page size: " + ("YES (N+1)" if grows else "no"),
