@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import random
 import time
 import uuid
 from typing import Any
 
 from autoscribe.auth import Principal, authenticate, bearer_from_header
+from autoscribe.auth_cache import auth_cache
+from autoscribe.errors import AppError
 from autoscribe.services import Services
 from resolvers.loaders import Loaders
+
+log = logging.getLogger("autoscribe.auth")
 
 
 class Context:
@@ -21,9 +27,21 @@ class Context:
         self.request_id: str = getattr(state, "request_id", None) or uuid.uuid4().hex[:16]
         # Set by Strawberry from a WebSocket's connection_init payload.
         self.connection_params: dict | None = None
-        self._principal: asyncio.Task | None = None
+        self._principal: asyncio.Future | None = None
         self._authenticated_at = 0.0
-        self.loaders = self.new_loaders()
+        # Made on first use: an idle WebSocket (whose subscriptions resolve through the loaders of
+        # the events they read) never needs its own.
+        self._loaders: Loaders | None = None
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            self._loaders = self.new_loaders()
+        return self._loaders
+
+    @loaders.setter
+    def loaders(self, value: Loaders) -> None:
+        self._loaders = value
 
     def new_loaders(self) -> Loaders:
         return Loaders(self.svc.db, self._clinic_id)
@@ -51,6 +69,30 @@ class Context:
     async def live_principal(self) -> Principal:
         """The principal of a long-lived WebSocket: authenticated again when the last check is older
         than settings.live_auth_check_seconds, so that revoked access ends its subscriptions.
-        Shared by all subscriptions of the connection: one check per interval, not per event."""
-        age = time.monotonic() - self._authenticated_at
-        return await self.principal(fresh=age >= self.svc.settings.live_auth_check_seconds)
+        Shared by all subscriptions of the connection: one check per interval, not per event; and
+        by all connections of a token through autoscribe.auth_cache (one query per token per TTL).
+        """
+        interval = self.svc.settings.live_auth_check_seconds
+        # Up to 20% early, at random: connections opened together do not all re-check together.
+        if self._principal is not None and time.monotonic() - self._authenticated_at < interval * (
+            1 - 0.2 * random.random()
+        ):
+            return await asyncio.shield(self._principal)
+        previous = self._principal
+        self._principal = asyncio.ensure_future(self._recheck(previous))
+        self._authenticated_at = time.monotonic()
+        return await asyncio.shield(self._principal)
+
+    async def _recheck(self, previous: asyncio.Future | None) -> Principal:
+        try:
+            return await auth_cache(self.svc).authenticate(self.bearer())
+        except AppError:
+            raise  # the token is no longer good: the subscriptions end
+        except Exception as exc:
+            # The check could not be made (database down or its pool exhausted). That says nothing
+            # about the token: keep the principal last confirmed and check again next interval.
+            if previous is None or not previous.done() or previous.cancelled() or previous.exception() is not None:
+                raise
+            log.warning("re-checking a connection's principal failed (%s: %s); trying again later",
+                        type(exc).__name__, exc)
+            return previous.result()

@@ -1,0 +1,66 @@
+"""Re-checks of long-lived connections' principals, shared per token for a few seconds.
+
+Every WebSocket re-authenticates every settings.live_auth_check_seconds so that revoked access
+ends its subscriptions. Done one query per connection, 10,000 connections of one API key made
+2,000 queries a second and exhausted the database pool (pool timeouts ended subscriptions with
+INTERNAL_SERVER_ERROR). Here the connections of one token share one authentication per TTL, and
+concurrent misses share the one query in flight, so the cost is one query per token per TTL.
+
+Only successes are kept: a refused token is asked about again next time. Revocation takes effect
+within live_auth_check_seconds + the TTL. HTTP requests and new connections do not use this
+(they authenticate afresh).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+
+from autoscribe.auth import Principal, authenticate
+from autoscribe.errors import Unauthenticated
+from autoscribe.services import Services
+
+TTL_SECONDS = 2.0
+MAX_ENTRIES = 4096
+
+
+class AuthCache:
+    def __init__(self, svc: Services, ttl: float = TTL_SECONDS, max_entries: int = MAX_ENTRIES):
+        self._svc = svc
+        self.ttl = ttl
+        self._max = max_entries
+        # sha256(token) -> (good until, the authentication: in flight or done)
+        self._entries: dict[bytes, tuple[float, asyncio.Future[Principal]]] = {}
+        self.misses = 0
+
+    async def authenticate(self, token: str | None) -> Principal:
+        if not token:
+            raise Unauthenticated()
+        key = hashlib.sha256(token.encode()).digest()
+        now = time.monotonic()
+        entry = self._entries.get(key)
+        if entry is not None and (now < entry[0] or not entry[1].done()):
+            return await asyncio.shield(entry[1])
+        self.misses += 1
+        future = asyncio.ensure_future(authenticate(self._svc.db, self._svc.signer, token))
+        self._entries.pop(key, None)
+        self._entries[key] = (now + self.ttl, future)
+        while len(self._entries) > self._max:  # the oldest first (dicts keep insertion order)
+            del self._entries[next(iter(self._entries))]
+
+        def forget_failure(f: asyncio.Future) -> None:
+            if (f.cancelled() or f.exception() is not None) and self._entries.get(key, (0, None))[1] is f:
+                del self._entries[key]
+
+        future.add_done_callback(forget_failure)
+        return await asyncio.shield(future)
+
+
+def auth_cache(svc: Services) -> AuthCache:
+    """The process's cache (one per Services); its TTL never exceeds the re-check interval."""
+    cache = svc.extras.get("auth_cache")
+    if cache is None:
+        ttl = min(TTL_SECONDS, svc.settings.live_auth_check_seconds)
+        cache = svc.extras["auth_cache"] = AuthCache(svc, ttl)
+    return cache
