@@ -14,6 +14,7 @@ from strawberry.extensions import (
 )
 
 from autoscribe.settings import Settings
+from schema import multicast
 from schema.errors import present
 from schema.invitation import InvitationMutation, InvitationQuery
 from schema.node_query import NodeQuery
@@ -51,9 +52,23 @@ class AutoScribeSchema(strawberry.Schema):
         return present(result, _arg(args, kwargs, "context_value", 2), _arg(args, kwargs, "operation_name", 4))
 
     async def stream(self, *args, **kwargs):
-        result = await super().stream(*args, **kwargs)
         context = _arg(args, kwargs, "context_value", 2)
         name = _arg(args, kwargs, "operation_name", 4)
+        # Subscriptions that share a document and visibility share one execution per event.
+        parent = super().stream
+        query, variables, root = _arg(args, kwargs, "query", 0), _arg(args, kwargs, "variable_values", 1), \
+            _arg(args, kwargs, "root_value", 3)
+        extra = {k: v for k, v in kwargs.items()
+                 if k not in ("query", "variable_values", "context_value", "root_value", "operation_name")}
+
+        async def upstream(shared_context):
+            return await parent(query, variables, shared_context, root, name, **extra)
+
+        if len(args) <= 5:
+            member = await multicast.stream(context, query, variables, name, upstream, present)
+            if member is not None:
+                return member
+        result = await super().stream(*args, **kwargs)
         if not hasattr(result, "__aiter__"):
             return present(result, context, name)
 

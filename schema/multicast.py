@@ -1,0 +1,325 @@
+"""Subscribers that share a document and visibility share one execution per event.
+
+WebSocket subscriptions with the same document, operation name and variables, asked by
+principals of the same clinic with the same rights (what can change a payload: Invitation.acceptUrl
+is for admins only, for one), form a group: ONE upstream stream, the ordinary Strawberry
+subscription, run with a context of the group's own (a principal carrying only those shared rights,
+no user, no API key, no connection), and ONE execution of the selection per event, whose result
+every member receives.
+
+- A subscription "from now" (no `after` cursor) joins its group at any time: it sees what the
+  group executes from then on, which covers every event committed after it joined.
+- A subscription with a cursor is its own replay, except that subscriptions of the very same cursor
+  may share while their group has delivered nothing yet (and is less than a minute old): until
+  then the group's stream is exactly what each of them would have read alone.
+- Each member has a bounded backlog. The upstream is paced by the fastest member (a replay reads
+  the log no faster than that one takes it); a member that falls MEMBER_BACKLOG results behind is
+  dropped with RATE_LIMITED (it resumes with `after` its last cursor); the others go on.
+- Each member re-checks its own connection's principal (Context.live_principal) at least every
+  settings.live_auth_check_seconds: a revoked member ends alone (UNAUTHENTICATED), and a member
+  whose rights changed ends (FORBIDDEN) rather than see a payload made for other rights.
+- Members leave when their subscription ends; the last one leaving stops the upstream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    NullValueNode,
+    OperationDefinitionNode,
+    OperationType,
+    VariableNode,
+    parse,
+)
+from starlette.websockets import WebSocket
+from strawberry.types import ExecutionResult
+
+from autoscribe.auth import Principal
+from autoscribe.context import Context
+from autoscribe.errors import AppError, Forbidden, RateLimited
+
+log = logging.getLogger("autoscribe.multicast")
+
+# Results a member may have waiting before it is dropped (they are shared objects: references only).
+MEMBER_BACKLOG = 64
+# How long a group of subscriptions with a cursor takes new members (while it has delivered nothing).
+CURSOR_JOIN_SECONDS = 60.0
+
+_END = object()
+
+
+class SharedPrincipal(Principal):
+    """The rights a group's members share, and nothing of who they are."""
+
+    def __init__(self, of: Principal):
+        super().__init__(clinic_id=of.clinic_id, clinic_name=of.clinic_name, read_only=of.read_only)
+        self.rights = visibility(of)
+
+    is_api_key = property(lambda self: self.rights[3])
+    is_admin = property(lambda self: self.rights[4])
+    can_manage_studies = property(lambda self: self.rights[5])
+    can_create_reports = property(lambda self: self.rights[6])
+
+
+def visibility(p: Principal) -> tuple:
+    """Everything of a principal that may change what a subscription's payload shows."""
+    return (p.clinic_id, p.clinic_name, p.read_only, p.is_api_key, p.is_admin, p.can_manage_studies,
+            p.can_create_reports)
+
+
+class SharedContext(Context):
+    """What a group's one execution runs with: no connection, loaders of its own, fixed rights."""
+
+    def __init__(self, svc, principal: Principal, request_id: str):
+        super().__init__(svc, None)
+        self.request_id = request_id
+        self._shared = SharedPrincipal(principal)
+
+    async def principal(self, *, fresh: bool = False) -> Principal:
+        return self._shared
+
+    async def live_principal(self) -> Principal:
+        # Each member checks its own connection; the group has none.
+        return self._shared
+
+
+class Member:
+    __slots__ = ("items", "wake")
+
+    def __init__(self) -> None:
+        self.items: deque = deque()
+        self.wake = asyncio.Event()
+
+    def push(self, item: Any) -> None:
+        self.items.append(item)
+        self.wake.set()
+
+
+class Group:
+    def __init__(self, registry: Groups, key: tuple, cursor: bool):
+        self.registry = registry
+        self.key = key
+        self.cursor = cursor
+        self.members: set[Member] = set()
+        self.delivered = 0
+        self.started = time.monotonic()
+        self.closed = False
+        self.task: asyncio.Task | None = None
+        # Set by a member that has taken all it had.
+        self.space = asyncio.Event()
+
+    def joinable(self) -> bool:
+        if self.closed:
+            return False
+        return not self.cursor or (self.delivered == 0 and time.monotonic() - self.started < CURSOR_JOIN_SECONDS)
+
+    def join(self) -> Member:
+        member = Member()
+        self.members.add(member)
+        return member
+
+    def leave(self, member: Member) -> None:
+        self.members.discard(member)
+        if not self.members:
+            self._close()
+            if self.task is not None and not self.task.done():
+                self.task.cancel()
+
+    def _close(self) -> None:
+        self.closed = True
+        if self.registry.groups.get(self.key) is self:
+            del self.registry.groups[self.key]
+
+    async def run(self, source: AsyncIterator) -> None:
+        """The upstream: each result to every member, once."""
+        try:
+            while True:
+                # Paced by the fastest member (a replay reads the log no faster than it is taken).
+                while self.members and min(len(m.items) for m in self.members) >= MEMBER_BACKLOG // 2:
+                    self.space.clear()
+                    await self.space.wait()
+                try:
+                    item = await anext(source)
+                except StopAsyncIteration:
+                    break
+                self.delivered += 1
+                self.registry.executions += 1
+                for member in list(self.members):
+                    if len(member.items) >= MEMBER_BACKLOG:
+                        self.members.discard(member)
+                        member.items.clear()
+                        member.push(_error(RateLimited(
+                            "The subscriber fell too far behind; subscribe again with `after` the last cursor received.")))
+                        member.push(_END)
+                    else:
+                        member.push(item)
+                if not self.members:
+                    break  # its members are gone (one may never have started reading)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # Strawberry turns a stream's errors into results: this is a bug
+            log.exception("a shared subscription's upstream failed")
+            for member in self.members:
+                member.push(_error(RuntimeError("the shared stream failed")))
+        finally:
+            self._close()
+            for member in self.members:
+                member.push(_END)
+            await source.aclose()
+
+
+class Groups:
+    """The process's groups (one registry per Services)."""
+
+    def __init__(self) -> None:
+        self.groups: dict[tuple, Group] = {}
+        # Results executed by groups (for the tests and for diagnosis).
+        self.executions = 0
+
+
+def registry(svc) -> Groups:
+    groups = svc.extras.get("multicast")
+    if groups is None:
+        groups = svc.extras["multicast"] = Groups()
+    return groups
+
+
+def _error(exc: Exception) -> ExecutionResult:
+    extensions = exc.extensions if isinstance(exc, AppError) else None
+    message = exc.message if isinstance(exc, AppError) else str(exc)
+    return ExecutionResult(data=None, errors=[GraphQLError(message, original_error=exc, extensions=extensions)])
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(query: str) -> DocumentNode | None:
+    try:
+        return parse(query)
+    except GraphQLError:
+        return None
+
+
+def shareable(query: Any, variables: dict | None, operation_name: str | None) -> tuple[bool, bool] | None:
+    """None unless the operation is a subscription that may share; else (True, has a cursor)."""
+    if not isinstance(query, str):
+        return None
+    document = _parse(query)
+    if document is None:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [o for o in operations if o.name is not None and o.name.value == operation_name]
+    if len(operations) != 1 or operations[0].operation is not OperationType.SUBSCRIPTION:
+        return None
+    operation = operations[0]
+    defaults = {d.variable.name.value: d.default_value for d in operation.variable_definitions or ()}
+    cursor = False
+    for selection in operation.selection_set.selections:
+        if not isinstance(selection, FieldNode):
+            return None  # fragments at the root: not worth the analysis
+        for argument in selection.arguments or ():
+            if argument.name.value != "after":
+                continue
+            value = argument.value
+            if isinstance(value, VariableNode):
+                name = value.name.value
+                if variables and name in variables:
+                    cursor = cursor or variables[name] is not None
+                else:
+                    default = defaults.get(name)
+                    cursor = cursor or (default is not None and not isinstance(default, NullValueNode))
+            elif not isinstance(value, NullValueNode):
+                cursor = True
+    return True, cursor
+
+
+Present = Callable[[Any, Any, str | None], Any]
+Upstream = Callable[[Context], Awaitable[AsyncIterator]]
+
+
+async def stream(
+    context: Any, query: Any, variables: dict | None, operation_name: str | None, upstream: Upstream, present: Present
+) -> AsyncIterator | None:
+    """The member's stream of a shared subscription, or None when this one is not to be shared
+    (then the caller runs it alone)."""
+    if not isinstance(context, Context) or not isinstance(context.request, WebSocket):
+        return None
+    found = shareable(query, variables, operation_name)
+    if found is None:
+        return None
+    _, cursor = found
+    try:
+        principal = await context.live_principal()
+    except Exception:  # noqa: BLE001 - alone, the subscription reports this the usual way
+        return None
+    try:
+        variables_key = json.dumps(variables or {}, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None
+    key = (query, operation_name, variables_key, visibility(principal))
+    groups = registry(context.svc)
+    group = groups.groups.get(key)
+    if group is None or not group.joinable():
+        shared = SharedContext(context.svc, principal, context.request_id)
+        source = _presented(await upstream(shared), shared, operation_name, present)
+        group = groups.groups.get(key)  # one may have been started meanwhile
+        if group is None or not group.joinable():
+            group = Group(groups, key, cursor)
+            groups.groups[key] = group
+            group.task = asyncio.create_task(group.run(source), name="shared-subscription")
+        else:
+            await source.aclose()
+    member = group.join()
+    return _member(group, member, context, principal, operation_name, present)
+
+
+async def _presented(source: AsyncIterator, context, name, present: Present) -> AsyncIterator:
+    """Errors presented once, for the group (logged once, with the group's request ID)."""
+    try:
+        async for item in source:
+            yield present(item, context, name)
+    finally:
+        await source.aclose()
+
+
+async def _member(group: Group, member: Member, context: Context, principal: Principal, name, present: Present):
+    interval = context.svc.settings.live_auth_check_seconds
+    rights = visibility(principal)
+    try:
+        while True:
+            if not member.items:
+                group.space.set()
+                member.wake.clear()
+                try:
+                    async with asyncio.timeout(interval * (0.8 + 0.2 * random.random())):
+                        await member.wake.wait()
+                except TimeoutError:
+                    pass
+            # This member's own connection: a revoked one ends alone.
+            try:
+                now = await context.live_principal()
+                if visibility(now) != rights:
+                    raise Forbidden("The caller's rights changed: subscribe again.")
+            except Exception as exc:  # noqa: BLE001 - ends this subscription, reported to its client
+                yield present(_error(exc), context, name)
+                return
+            while member.items:
+                item = member.items.popleft()
+                if item is _END:
+                    return
+                # Already presented for the group: this notes the outcome for this connection.
+                yield present(item, context, name)
+    finally:
+        group.leave(member)
+        group.space.set()
