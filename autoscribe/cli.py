@@ -67,6 +67,16 @@ def cmd_serve(settings: Settings, args) -> int:
         port=args.port,
         log_level=settings.log_level.lower(),
         access_log=False,
+        # WebSockets: most connections are idle subscriptions, so what each one holds counts.
+        # The sans-I/O implementation keeps no tasks per connection (the legacy one keeps three)
+        # and measured ~7 KiB less per idle connection; it also leaves websockets' deprecated API.
+        ws="websockets-sansio",
+        # permessage-deflate keeps a zlib compressor and decompressor per connection that
+        # negotiates it (every browser): +41 KiB per idle connection measured, to save a little on
+        # payloads of a few hundred bytes.
+        ws_per_message_deflate=False,
+        # No client message needs more than an HTTP request body may hold (16 MiB by default).
+        ws_max_size=settings.max_body_bytes,
         ws_ping_interval=20,
         ws_ping_timeout=20,
         timeout_graceful_shutdown=20,
