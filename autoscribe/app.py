@@ -25,12 +25,15 @@ from autoscribe.reroute import open_reroute
 from autoscribe.response_cache import ResponseCache
 from autoscribe.services import Services
 from autoscribe.settings import Settings
+from autoscribe.ws_limits import ConnectionSlots, TransportWSHandler
 from schema.root import build_schema
 
 log = logging.getLogger("autoscribe")
 
 
 class GraphQLApp(GraphQL):
+    graphql_transport_ws_handler_class = TransportWSHandler
+
     def __init__(self, svc: Services, **kwargs):
         super().__init__(
             build_schema(svc.settings),
@@ -40,6 +43,16 @@ class GraphQLApp(GraphQL):
         )
         self.svc = svc
         self.responses = ResponseCache(svc.db, svc.settings.response_cache_entries)
+        self.connections = ConnectionSlots(svc.settings.max_connections_per_key)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "websocket":
+            return await super().__call__(scope, receive, send)
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # However the socket ended: closed by the client, an error, the server shutting down.
+            self.connections.release(scope)
 
     async def get_context(self, request, response) -> Context:
         return Context(self.svc, request, response)
@@ -66,11 +79,13 @@ class GraphQLApp(GraphQL):
         return result
 
     async def on_ws_connect(self, context: Context):
-        """A WebSocket without a valid token (in connection_init or the upgrade request) is closed, 4403."""
+        """A WebSocket without a valid token (in connection_init or the upgrade request) is closed, 4403;
+        one over its key's (or user's) max_connections_per_key in this process, 4429."""
         try:
-            await context.principal(fresh=True)
+            principal = await context.principal(fresh=True)
         except Unauthenticated:
             raise ConnectionRejectionError() from None
+        self.connections.acquire(context.request.scope, principal)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:
@@ -131,4 +146,5 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         lifespan=lifespan,
     )
     app.state.services = svc
+    app.state.graphql = graphql
     return app

@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     # How often a WebSocket's principal is re-checked, so that revoked access ends subscriptions.
     live_auth_check_seconds: float = 5
     max_subscriptions_per_connection: int = 100
+    # Open WebSockets per API key (or per user, for session tokens) in one process.
+    max_connections_per_key: int = 200
     # Query answers kept per process (autoscribe.response_cache); 0 turns the cache off.
     response_cache_entries: int = 256
     reroute_ttl_seconds: int = 3600

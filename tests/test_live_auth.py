@@ -1,12 +1,17 @@
 """Who may subscribe: a token in connection_init or the upgrade request, for API keys and user
-sessions; revoked access ends live subscriptions; a connection holds a limited number of them."""
+sessions; revoked access ends live subscriptions; a connection holds a limited number of them, and a
+key (or user) a limited number of connections per process."""
+
+import asyncio
+import contextlib
 
 import pytest
 
+from autoscribe.app import create_app
 from tests import conftest
 from tests.conftest import add_user, session_token
 from tests.live_helpers import WORKLIST, create, cursor_at, worklist_of
-from tests.live_server import app_server
+from tests.live_server import app_server, serving
 from tests.ws_client import Closed, GraphQLWS
 
 REVOKE = "mutation($id: ID!) { revokeUserAccess(id: $id) { status } }"
@@ -64,3 +69,89 @@ async def test_subscriptions_per_connection_are_limited(recheck_server, clinic):
         await subs[1].nothing(0.2)
         again = await ws.subscribe(WORKLIST)
         await again.nothing(0.2)
+
+
+
+@pytest.fixture
+async def limited(database_url):
+    """An app allowing 2 connections per key, served: (its WebSocket URL, the GraphQL app)."""
+    app = create_app(conftest.test_settings(database_url, max_connections_per_key=2))
+    async with app.router.lifespan_context(app), serving(app) as host:
+        yield f"ws://{host}/graphql", app.state.graphql
+
+
+async def slots_held(graphql_app, seconds: float = 5) -> dict:
+    """The slots held, once the server has seen every socket end (or after `seconds`)."""
+    for _ in range(int(seconds / 0.02)):
+        if not graphql_app.connections.open:
+            break
+        await asyncio.sleep(0.02)
+    return dict(graphql_app.connections.open)
+
+
+async def test_connections_per_key_are_limited(limited, services, clinic, other_clinic):
+    url, graphql_app = limited
+    user = await add_user(services, clinic.id)
+    async with contextlib.AsyncExitStack() as stack:
+        first = await stack.enter_async_context(GraphQLWS.connect(url, token=clinic.key))
+        await stack.enter_async_context(GraphQLWS.connect(url, header_token=clinic.key))
+        with pytest.raises(Closed) as refused:
+            async with GraphQLWS.connect(url, token=clinic.key):
+                pass
+        assert (refused.value.code, refused.value.reason) == (4429, "Too many connections for this key")
+        # Another key, and a user of the same clinic, count on their own.
+        await stack.enter_async_context(GraphQLWS.connect(url, token=other_clinic.key))
+        for _ in range(2):
+            await stack.enter_async_context(GraphQLWS.connect(url, token=session_token(services, user)))
+        with pytest.raises(Closed) as refused:
+            async with GraphQLWS.connect(url, token=session_token(services, user)):
+                pass
+        assert refused.value.code == 4429
+        assert sorted(graphql_app.connections.open.values()) == [1, 2, 2]
+        # The connections still open work; one closing frees its slot.
+        sub = await first.subscribe(WORKLIST)
+        await sub.nothing(0.1)
+        await first.ws.close()
+        for _ in range(100):
+            try:
+                async with GraphQLWS.connect(url, token=clinic.key) as again:
+                    await (await again.subscribe(WORKLIST)).nothing(0.1)
+                break
+            except Closed:  # the server has not yet seen the close
+                await asyncio.sleep(0.02)
+        else:
+            raise AssertionError("the closed connection's slot was never released")
+    assert await slots_held(graphql_app) == {}
+
+
+async def test_refused_and_dropped_connections_hold_no_slot(limited, clinic):
+    url, graphql_app = limited
+    for _ in range(3):  # refused at connection_init: no slot taken
+        with pytest.raises(Closed) as refused:
+            async with GraphQLWS.connect(url, token=clinic.key + "x"):
+                pass
+        assert refused.value.code == 4403
+    # A second connection_init on one socket (closed 4429 by the protocol) takes no second slot.
+    async with GraphQLWS.connect(url, token=clinic.key) as ws:
+        await ws.send({"type": "connection_init", "payload": {"authorization": f"Bearer {clinic.key}"}})
+        await ws.ws.wait_closed()
+        assert ws.ws.close_code == 4429 and "initialisation" in ws.ws.close_reason
+    assert await slots_held(graphql_app) == {}
+    # Sockets dropped without a close frame give their slots back too.
+    for _ in range(3):
+        async with GraphQLWS.connect(url, token=clinic.key) as ws:
+            assert graphql_app.connections.open
+            ws.ws.transport.abort()
+    assert await slots_held(graphql_app) == {}
+
+
+async def test_server_shutdown_releases_every_slot(database_url, clinic):
+    app = create_app(conftest.test_settings(database_url, max_connections_per_key=2))
+    slots = app.state.graphql.connections
+    async with contextlib.AsyncExitStack() as clients:
+        async with app.router.lifespan_context(app), serving(app) as host:
+            for _ in range(2):
+                ws = await clients.enter_async_context(GraphQLWS.connect(f"ws://{host}/graphql", token=clinic.key))
+                await ws.subscribe(WORKLIST)
+            assert list(slots.open.values()) == [2]
+        assert slots.open == {}
