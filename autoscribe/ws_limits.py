@@ -7,6 +7,7 @@ it in a `finally` around the whole WebSocket.
 
 from __future__ import annotations
 
+from graphql import GraphQLError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
 from autoscribe.auth import Principal
@@ -57,7 +58,24 @@ class ConnectionSlots:
 
 
 class TransportWSHandler(BaseGraphQLTransportWSHandler):
-    """graphql-transport-ws, refusing a connection over its principal's limit with 4429."""
+    """graphql-transport-ws, refusing a connection over its principal's limit with 4429, and a
+    subscription over the connection's limit with an error that has a code (Strawberry's has none)."""
+
+    async def handle_subscribe(self, message) -> None:
+        limit = self.max_subscriptions_per_connection
+        if (
+            self.connection_acknowledged
+            and limit is not None
+            and message["id"] not in self.operations
+            and len(self.operations) >= limit
+        ):
+            error = GraphQLError(
+                f"Subscription limit reached: at most {limit} operations at a time on one connection.",
+                extensions={"code": "RATE_LIMITED"},
+            )
+            await self.send_message({"id": message["id"], "type": "error", "payload": [error.formatted]})
+            return
+        await super().handle_subscribe(message)
 
     async def handle_connection_init(self, message) -> None:
         try:

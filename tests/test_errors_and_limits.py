@@ -56,3 +56,17 @@ async def test_large_bodies_are_refused(http, clinic):
 async def test_syntax_errors_have_a_code(api, clinic):
     err = await api.error("{ studies { ", token=clinic.key)
     assert err["code"] == "BAD_USER_INPUT" and "Syntax Error" in err["message"]
+
+
+async def test_large_bodies_without_a_length_are_refused_while_read(http, clinic):
+    async def chunks():
+        yield b'{"query": "'
+        for _ in range(20):
+            yield b" " * 60_000
+        yield b'{ me { clinicId } }"}'
+
+    resp = await http.post("/graphql", content=chunks(),
+                           headers={"Authorization": f"Bearer {clinic.key}", "content-type": "application/json"})
+    assert "content-length" not in resp.request.headers
+    assert resp.status_code == 413
+    assert resp.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"

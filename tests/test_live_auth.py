@@ -65,6 +65,7 @@ async def test_subscriptions_per_connection_are_limited(recheck_server, clinic):
         refused = await ws.subscribe(WORKLIST)
         message = await refused.message()
         assert message["type"] == "error" and "limit" in message["payload"][0]["message"].lower()
+        assert message["payload"][0]["extensions"] == {"code": "RATE_LIMITED"}
         await subs[0].complete()
         await subs[1].nothing(0.2)
         again = await ws.subscribe(WORKLIST)
