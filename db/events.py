@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import versions
 from db.models import Clinic, Event, Study
 from db.types import utcnow
 
@@ -37,14 +38,16 @@ async def next_seq(session: AsyncSession, clinic_id: str) -> int:
     """The clinic's next sequence number, taken under the clinic row's lock.
 
     The lock is held until the transaction ends, so numbers are handed out in commit order:
-    no reader can ever see seq N+1 before seq N is committed.
+    no reader can ever see seq N+1 before seq N is committed. The same statement bumps the
+    clinic's data version, which the commit would otherwise do in a statement of its own.
     """
     result = await session.execute(
         update(Clinic)
         .where(Clinic.id == clinic_id)
-        .values(event_seq=Clinic.event_seq + 1)
+        .values(event_seq=Clinic.event_seq + 1, data_version=Clinic.data_version + 1)
         .returning(Clinic.event_seq)
     )
+    versions.bumped(session, clinic_id)
     return result.scalar_one()
 
 

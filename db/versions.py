@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from db.models import Clinic
 
 _KEY = "touched_clinics"
+_BUMPED = "bumped_clinics"
 
 
 class VersionedSession(Session):
@@ -23,6 +24,11 @@ class VersionedSession(Session):
 def touch(session: AsyncSession | Session, clinic_id: str) -> None:
     """Note a change to the clinic's data that the ORM cannot see (a bulk statement)."""
     session.info.setdefault(_KEY, set()).add(clinic_id)
+
+
+def bumped(session: AsyncSession | Session, clinic_id: str) -> None:
+    """Note that this transaction has already bumped the clinic's version itself (db.events)."""
+    session.info.setdefault(_BUMPED, set()).add(clinic_id)
 
 
 def _collect(session: Session) -> None:
@@ -41,7 +47,7 @@ def _after_flush(session: Session, _context) -> None:
 @event.listens_for(VersionedSession, "before_commit")
 def _before_commit(session: Session) -> None:
     session.flush()
-    touched = session.info.pop(_KEY, set())
+    touched = session.info.pop(_KEY, set()) - session.info.pop(_BUMPED, set())
     for clinic_id in sorted(touched):
         session.execute(
             update(Clinic).where(Clinic.id == clinic_id).values(data_version=Clinic.data_version + 1)

@@ -145,13 +145,6 @@ async def create_study(svc: Services, principal: Principal, data: dict) -> Study
     values = given(rules)
     try:
         async with svc.db.write() as session:
-            if await session.scalar(
-                select(Study.id).where(
-                    Study.clinic_id == principal.clinic_id,
-                    Study.study_instance_uid == rules.study_instance_uid,
-                )
-            ):
-                raise Conflict("A study with this studyInstanceUid exists.", field="input.studyInstanceUid")
             now = utcnow()
             study = Study(
                 id=new_id("study"),
@@ -174,6 +167,7 @@ async def create_study(svc: Services, principal: Principal, data: dict) -> Study
             await session.flush()
             await append_event(session, study, "study.created", before=None, status_before=None, at=now)
     except IntegrityError:
+        # The (clinic, studyInstanceUid) unique constraint: checked by the database, not by a read first.
         raise Conflict("A study with this studyInstanceUid exists.", field="input.studyInstanceUid") from None
     return study
 

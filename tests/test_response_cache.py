@@ -118,3 +118,20 @@ async def test_a_change_through_another_process_is_seen(database_url, api, clini
             await create_study(api, clinic.key, uid="9.5")  # through the first instance
             after = await api_b.ok(WORKLIST, token=clinic.key)
     assert after["studies"]["totalCount"] == 2
+
+
+async def test_each_commit_moves_the_version_once_and_a_refused_one_not_at_all(api, services, clinic):
+    from db.versions import data_version
+
+    async def version():
+        async with services.db.read() as session:
+            return await data_version(session, clinic.id)
+
+    start = await version()
+    s = await create_study(api, clinic.key, uid="9.6")
+    assert await version() == start + 1
+    await api.error('mutation { createStudy(input: {studyInstanceUid: "9.6", studyDescription: "x", severity: STAT, '
+                    'reportMetadata: {}}) { id } }', token=clinic.key)
+    await api.error('mutation($id: ID!) { updateStudy(id: $id, input: {studyDescription: " "}) { id } }',
+                    {"id": s["id"]}, token=clinic.key)
+    assert await version() == start + 1
