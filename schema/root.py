@@ -6,16 +6,19 @@ from functools import partial
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 
 from autoscribe.settings import Settings
 from schema import multicast
 from schema.errors import present
+from schema.input_text import NoNulInLiterals, nul_in_variables
 from schema.invitation import InvitationMutation, InvitationQuery
 from schema.node_query import NodeQuery
 from schema.principal import PrincipalQuery
@@ -48,12 +51,21 @@ class AutoScribeSchema(strawberry.Schema):
         """Errors are logged by schema.errors (unexpected ones only, with the request ID)."""
 
     async def execute(self, *args, **kwargs):
-        result = await super().execute(*args, **kwargs)
+        if (refused := nul_in_variables(_arg(args, kwargs, "variable_values", 1))) is not None:
+            result = ExecutionResult(data=None, errors=[refused])
+        else:
+            result = await super().execute(*args, **kwargs)
         return present(result, _arg(args, kwargs, "context_value", 2), _arg(args, kwargs, "operation_name", 4))
 
     async def stream(self, *args, **kwargs):
         context = _arg(args, kwargs, "context_value", 2)
         name = _arg(args, kwargs, "operation_name", 4)
+        if (refused := nul_in_variables(_arg(args, kwargs, "variable_values", 1))) is not None:
+
+            async def refusal():
+                yield present(PreExecutionError(data=None, errors=[refused]), context, name)
+
+            return refusal()
         # Subscriptions that share a document and visibility share one execution per event.
         parent = super().stream
         query, variables, root = _arg(args, kwargs, "query", 0), _arg(args, kwargs, "variable_values", 1), \
@@ -94,6 +106,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
             partial(ParserCache, maxsize=256),
             partial(ValidationCache, maxsize=256),
+            partial(AddValidationRules, [NoNulInLiterals]),
         ],
     )
 
