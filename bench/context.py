@@ -21,6 +21,7 @@ class Bench:
     _db: Database | None = None
     _tenants: dict[str, database.Tenant] = field(default_factory=dict)
     _reset: bool = False
+    _lock = None  # asyncpg connection holding database.RUN_LOCK
 
     @property
     def log_dir(self) -> Path:
@@ -35,6 +36,7 @@ class Bench:
 
     async def db(self) -> Database:
         if not self._reset:
+            self._lock = await database.lock_for_run()
             await database.reset()
             self._reset = True
         if self._db is None:
@@ -58,3 +60,6 @@ class Bench:
         if self._db is not None:
             await self._db.dispose()
             self._db = None
+        if self._lock is not None:
+            await self._lock.close()  # releases the run lock
+            self._lock = None

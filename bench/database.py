@@ -60,6 +60,20 @@ class Tenant:
     radiologists: list[str] = field(default_factory=list)
 
 
+# A session-level advisory lock held for a whole run, so that two runs never share the database
+# (a second run's reset would drop the first one's data under its servers).
+RUN_LOCK = 0x62656E63  # "benc"
+
+
+async def lock_for_run() -> asyncpg.Connection:
+    """Wait until no other bench run uses the database; the lock lasts as long as the connection."""
+    conn = await asyncpg.connect(DSN)
+    if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", RUN_LOCK):
+        print(f"another bench run is using the {DB_NAME} database: waiting for it to finish ...", flush=True)
+        await conn.execute("SELECT pg_advisory_lock($1)", RUN_LOCK)
+    return conn
+
+
 async def reset() -> None:
     """Empty the bench database's public schema, then migrate it to the latest schema."""
     conn = await asyncpg.connect(DSN)
