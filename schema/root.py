@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -13,7 +14,9 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult, PreExecutionError
+from strawberry.types.graphql import OperationType
 
 from autoscribe.settings import Settings
 from schema import multicast
@@ -51,10 +54,23 @@ class AutoScribeSchema(strawberry.Schema):
         """Errors are logged by schema.errors (unexpected ones only, with the request ID)."""
 
     async def execute(self, *args, **kwargs):
+        # A subscription asks for a stream: only stream() (over WebSocket) can give one. Run here, its
+        # root field would resolve to a generator and fail as an internal error.
+        allowed = kwargs.get("allowed_operation_types")
+        if allowed is not None and OperationType.SUBSCRIPTION in allowed:
+            kwargs["allowed_operation_types"] = set(allowed) - {OperationType.SUBSCRIPTION}
         if (refused := nul_in_variables(_arg(args, kwargs, "variable_values", 1))) is not None:
             result = ExecutionResult(data=None, errors=[refused])
         else:
-            result = await super().execute(*args, **kwargs)
+            try:
+                result = await super().execute(*args, **kwargs)
+            except InvalidOperationTypeError as exc:
+                if exc.operation_type is not OperationType.SUBSCRIPTION:
+                    raise
+                result = ExecutionResult(data=None, errors=[GraphQLError(
+                    "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql.",
+                    extensions={"code": "BAD_USER_INPUT"},
+                )])
         return present(result, _arg(args, kwargs, "context_value", 2), _arg(args, kwargs, "operation_name", 4))
 
     async def stream(self, *args, **kwargs):

@@ -57,3 +57,13 @@ async def test_access_log_has_one_line_per_request(http, clinic, caplog):
     assert resp.headers["x-request-id"] in line and "op=Mine" in line and "status=200" in line
     assert "outcome=ok" in line and "duration_ms=" in line
     assert json.dumps(clinic.key) not in line and clinic.key not in line
+
+
+async def test_a_subscription_over_http_is_bad_input_not_an_internal_error(http, clinic):
+    auth = {"Authorization": f"Bearer {clinic.key}"}
+    subscription = "subscription { worklist { cursor } }"
+    for resp in (await http.post("/graphql", json={"query": subscription}, headers=auth),
+                 await http.get("/graphql", params={"query": subscription}, headers=auth)):
+        assert resp.status_code == 200
+        err = resp.json()["errors"][0]
+        assert err["extensions"] == {"code": "BAD_USER_INPUT"} and "WebSocket" in err["message"]
