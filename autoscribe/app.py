@@ -26,6 +26,7 @@ from autoscribe.response_cache import ResponseCache
 from autoscribe.services import Services
 from autoscribe.settings import Settings
 from autoscribe.ws_limits import ConnectionSlots, TransportWSHandler
+from schema.multicast import SharedJson
 from schema.root import build_schema
 
 log = logging.getLogger("autoscribe")
@@ -44,6 +45,7 @@ class GraphQLApp(GraphQL):
         self.svc = svc
         self.responses = ResponseCache(svc.db, svc.settings.response_cache_entries)
         self.connections = ConnectionSlots(svc.settings.max_connections_per_key)
+        self._shared_json = SharedJson()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "websocket":
@@ -56,6 +58,11 @@ class GraphQLApp(GraphQL):
 
     async def get_context(self, request, response) -> Context:
         return Context(self.svc, request, response)
+
+    def encode_json(self, data):
+        """Subscribers sharing an execution (schema.multicast) share the encoding of its result."""
+        encoded = self._shared_json.encode(data)
+        return encoded if encoded is not None else super().encode_json(data)
 
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
         """Queries are answered from the response cache while the clinic's data is unchanged."""

@@ -196,6 +196,33 @@ def registry(svc) -> Groups:
     return groups
 
 
+class SharedJson:
+    """graphql-transport-ws `next` messages encoded once per result: the members of a group get the
+    same result object, so its data is encoded for the first and only the envelope for the rest."""
+
+    def __init__(self, size: int = 16):
+        self._size = size
+        self._encoded: dict[int, tuple[Any, str]] = {}
+
+    def encode(self, message: Any) -> str | None:
+        """The message as json.dumps(message, separators=(",", ":")) would write it; None when it is
+        not a plain `next` message (encode it as usual then)."""
+        if not isinstance(message, dict) or list(message) != ["id", "type", "payload"] or message["type"] != "next":
+            return None
+        payload = message["payload"]
+        if not isinstance(payload, dict) or list(payload) != ["data"]:
+            return None
+        data = payload["data"]
+        hit = self._encoded.get(id(data))
+        if hit is None or hit[0] is not data:
+            hit = (data, json.dumps(data, separators=(",", ":")))
+            self._encoded.pop(id(data), None)
+            self._encoded[id(data)] = hit
+            while len(self._encoded) > self._size:
+                del self._encoded[next(iter(self._encoded))]
+        return '{"id":' + json.dumps(message["id"]) + ',"type":"next","payload":{"data":' + hit[1] + "}}"
+
+
 def _error(exc: Exception) -> ExecutionResult:
     extensions = exc.extensions if isinstance(exc, AppError) else None
     message = exc.message if isinstance(exc, AppError) else str(exc)

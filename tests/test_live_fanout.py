@@ -201,3 +201,16 @@ async def test_connections_of_one_token_share_their_rechecks_and_revocation_stay
             assert (await sub.error(timeout=5))["code"] == "UNAUTHENTICATED"
         # Within the re-check interval plus the cache's TTL (and some slack for a loaded machine).
         assert time.monotonic() - revoked_at <= 0.3 + cache.ttl + 1.0
+
+
+def test_a_shared_result_is_encoded_once_and_exactly_as_json_would():
+    import json
+
+    encoder = multicast.SharedJson(size=2)
+    data = {"worklist": {"cursor": 'a"b', "n": 1, "none": None, "list": [1, {"ü": "é"}]}}
+    for op_id in ("1", 'x"y', "7"):
+        message = {"id": op_id, "type": "next", "payload": {"data": data}}
+        assert encoder.encode(message) == json.dumps(message, separators=(",", ":"))
+    assert len(encoder._encoded) == 1
+    for other in ({"id": "1", "type": "next", "payload": {"data": None, "errors": []}}, {"type": "connection_ack"}):
+        assert encoder.encode(other) is None
