@@ -25,6 +25,21 @@ FIGURES = {
 }
 
 
+def _revision() -> str:
+    """The commit measured, and whether the working tree differs from it (servers run the tree)."""
+    import subprocess
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                                 capture_output=True, text=True, check=True).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return head + (f" + uncommitted changes to {len(changed)} tracked file(s)" if changed else "")
+
+
 def _raise_fd_limit() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < hard:
@@ -70,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     ctx = Bench(procs, quick=args.quick)
     print(f"bench: figures {', '.join(names)}{' (quick)' if args.quick else ''}; server logs in {log_dir}",
           flush=True)
+    ctx.out.append(f"code measured: {_revision()}\n")
     try:
         import uvloop
 

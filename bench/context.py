@@ -53,6 +53,16 @@ class Bench:
             self._tenants[name] = tenant
         return self._tenants[name]
 
+    def key_maker(self, tenant: database.Tenant):
+        """`await maker(n)`: n new API keys of the tenant's clinic (made with the app's own code)."""
+        from autoscribe.auth import create_api_key
+
+        async def make(n: int) -> list[str]:
+            db = await self.db()
+            return [(await create_api_key(db, tenant.clinic_id, "bench subscribers"))[1] for _ in range(n)]
+
+        return make
+
     async def worklist_tenant(self) -> database.Tenant:
         return await self.tenant("Northside Imaging (worklist)", studies=WORKLIST_STUDIES)
 

@@ -44,7 +44,7 @@ async def run(ctx: Bench) -> None:
     try:
         for n in SIZES:
             repeats = ctx.scale({100: 50, 1_000: 30, 5_000: 15}[n], 5)
-            subs = Subscribers(ctx.procs, server.port, tenant.api_key, f"ws-fanout-{n}")
+            subs = Subscribers(ctx.procs, server.port, tenant.api_key, f"ws-fanout-{n}", ctx.key_maker(tenant))
             try:
                 mark += 1
                 cursor = await current_cursor(server.port, tenant.api_key, study_id, mark)

@@ -8,6 +8,7 @@ import math
 import sys
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bench.client import Conn, HttpError
@@ -15,6 +16,9 @@ from bench.procs import Proc, Procs, cpu_seconds
 
 # Connections per client process: one process holds this many comfortably.
 PER_WORKER = 2_500
+# Connections per API key: the server limits open WebSockets per key (max_connections_per_key,
+# 200 by default), as for a clinic whose screens use many keys or user sessions.
+PER_KEY = 150
 
 # Subscribed with `after` a cursor taken just before, so that a subscription the server starts late
 # (it processes `subscribe` messages in its own time) still gets every event after that cursor.
@@ -46,8 +50,11 @@ class Worker:
 class Subscribers:
     """Subscribers of SUBSCRIPTION on one server, spread over worker processes of bench.wsclient."""
 
-    def __init__(self, procs: Procs, port: int, token: str, name: str):
+    def __init__(self, procs: Procs, port: int, token: str, name: str, keys: Callable[[int], Awaitable[list[str]]]):
+        """`token` sends the mutations; `keys(n)` makes n more API keys of the same clinic, for the
+        subscribers (PER_KEY connections each)."""
         self.procs, self.port, self.token, self.name = procs, port, token, name
+        self.keys = keys
         self.workers: list[Worker] = []
 
     @property
@@ -79,9 +86,10 @@ class Subscribers:
         new = []
         for i in range(count):
             share = n // count + (1 if i < n % count else 0)
+            tokens = await self.keys(math.ceil(share / PER_KEY))
             proc = self.procs.start(
                 f"{self.name}-{len(self.workers) + 1}",
-                [sys.executable, "-m", "bench.wsclient", "--port", str(self.port), "--token", self.token,
+                [sys.executable, "-m", "bench.wsclient", "--port", str(self.port), "--token", ",".join(tokens),
                  "--connections", str(share), "--payload", payload],
                 pipes=True,
             )

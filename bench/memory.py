@@ -46,12 +46,12 @@ async def run(ctx: Bench) -> None:
     study_id = await database.any_study(await ctx.db(), tenant.clinic_id)
     server = await servers.start_autoscribe(ctx.procs, "autoscribe-memory")
     conn = Conn("127.0.0.1", server.port)
-    subs = Subscribers(ctx.procs, server.port, tenant.api_key, "ws-memory")
+    subs = Subscribers(ctx.procs, server.port, tenant.api_key, "ws-memory", ctx.key_maker(tenant))
     rows, notes = [], []
     window = ctx.scale(3.0, 2.0)
     try:
         # Warm-up: every code path of a subscription once, then back to no connections.
-        warm = Subscribers(ctx.procs, server.port, tenant.api_key, "ws-memory-warm")
+        warm = Subscribers(ctx.procs, server.port, tenant.api_key, "ws-memory-warm", ctx.key_maker(tenant))
         try:
             await warm.add(20, await current_cursor(server.port, tenant.api_key, study_id, 1))
             await warm.event(conn, study_id, 2)

@@ -169,7 +169,7 @@ async def _fanout_profile(ctx: Bench, server: Proc, duration: float) -> Profile:
     """One worklist event after another to FANOUT_SUBSCRIBERS idle subscribers; per event."""
     tenant = await ctx.tenant("Fan-out clinic", studies=100, radiologists=20)
     study_id = await database.any_study(await ctx.db(), tenant.clinic_id)
-    subs = Subscribers(ctx.procs, server.port, tenant.api_key, "ws-profile")
+    subs = Subscribers(ctx.procs, server.port, tenant.api_key, "ws-profile", ctx.key_maker(tenant))
     conn = Conn("127.0.0.1", server.port)
     try:
         await subs.add(FANOUT_SUBSCRIBERS, await current_cursor(server.port, tenant.api_key, study_id, 1))

@@ -4,7 +4,7 @@ A bare WebSocket client over asyncio protocols (no library: the handshake, maske
 unmasked frames in, pongs to pings), so that thousands of subscribers cost the machine little
 next to the server being measured. Run as a worker process by bench.live:
 
-    python -m bench.wsclient --port P --token T --connections N --payload JSON
+    python -m bench.wsclient --port P --token T[,T2,...] --connections N --payload JSON
 
 It opens N connections, each with one subscription (`payload` is the subscribe message's payload),
 then prints one JSON line per event to stdout:
@@ -154,7 +154,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.wsclient")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--token", required=True)
+    parser.add_argument("--token", required=True, help="bearer token(s), comma-separated: used in turn")
     parser.add_argument("--connections", type=int, required=True)
     parser.add_argument("--payload", required=True, help="the subscribe message's payload, as JSON")
     parser.add_argument("--parallel", type=int, default=25, help="handshakes in flight at once")
@@ -163,7 +163,8 @@ async def main() -> None:
     raise_fd_limit()
     loop = asyncio.get_running_loop()
 
-    init = json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {args.token}"}}).encode()
+    inits = [json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {t}"}}).encode()
+             for t in args.token.split(",")]
     subscribe = json.dumps({"id": "1", "type": "subscribe", "payload": json.loads(args.payload)}).encode()
     seen: dict[int, list[float]] = defaultdict(list)
     expected = {"n": args.connections}
@@ -185,7 +186,8 @@ async def main() -> None:
 
     retries: list[str] = []
 
-    async def connect() -> None:
+    async def connect(i: int) -> None:
+        init = inits[i % len(inits)]
         async with gate:
             for attempt in range(args.attempts):
                 try:
@@ -203,7 +205,7 @@ async def main() -> None:
                     else:
                         failures.append(error)
 
-    await asyncio.gather(*(connect() for _ in range(args.connections)))
+    await asyncio.gather(*(connect(i) for i in range(args.connections)))
     expected["n"] = len(subscribers)
     out({"ready": len(subscribers), "failed": len(failures), "retried": len(retries),
          "error": (failures or retries or [None])[0]})
