@@ -15,9 +15,10 @@ every member receives.
 - Each member has a bounded backlog. The upstream is paced by the fastest member (a replay reads
   the log no faster than that one takes it); a member that falls MEMBER_BACKLOG results behind is
   dropped with RATE_LIMITED (it resumes with `after` its last cursor); the others go on.
-- Each member re-checks its own connection's principal (Context.live_principal) at least every
-  settings.live_auth_check_seconds: a revoked member ends alone (UNAUTHENTICATED), and a member
-  whose rights changed ends (FORBIDDEN) rather than see a payload made for other rights.
+- Each member's access is re-checked at least every settings.live_auth_check_seconds, by its
+  group, once per distinct token (autoscribe.auth_cache): a revoked member ends alone
+  (UNAUTHENTICATED), and a member whose rights changed ends (FORBIDDEN) rather than see a payload
+  made for other rights. Idle members hold no timer.
 - Members leave when their subscription ends; the last one leaving stops the upstream.
 """
 
@@ -47,6 +48,7 @@ from starlette.websockets import WebSocket
 from strawberry.types import ExecutionResult
 
 from autoscribe.auth import Principal
+from autoscribe.auth_cache import auth_cache
 from autoscribe.context import Context
 from autoscribe.errors import AppError, Forbidden, RateLimited
 
@@ -96,9 +98,10 @@ class SharedContext(Context):
 
 
 class Member:
-    __slots__ = ("items", "wake")
+    __slots__ = ("context", "items", "wake")
 
-    def __init__(self) -> None:
+    def __init__(self, context: Context) -> None:
+        self.context = context
         self.items: deque = deque()
         self.wake = asyncio.Event()
 
@@ -117,6 +120,7 @@ class Group:
         self.started = time.monotonic()
         self.closed = False
         self.task: asyncio.Task | None = None
+        self.checker: asyncio.Task | None = None
         # Set by a member that has taken all it had.
         self.space = asyncio.Event()
 
@@ -125,8 +129,8 @@ class Group:
             return False
         return not self.cursor or (self.delivered == 0 and time.monotonic() - self.started < CURSOR_JOIN_SECONDS)
 
-    def join(self) -> Member:
-        member = Member()
+    def join(self, context: Context) -> Member:
+        member = Member(context)
         self.members.add(member)
         return member
 
@@ -134,8 +138,45 @@ class Group:
         self.members.discard(member)
         if not self.members:
             self._close()
-            if self.task is not None and not self.task.done():
-                self.task.cancel()
+            for task in (self.task, self.checker):
+                if task is not None and not task.done():
+                    task.cancel()
+
+    def _end(self, member: Member, error: Exception) -> None:
+        self.members.discard(member)
+        member.items.clear()
+        member.push(_error(error))
+        member.push(_END)
+
+    async def check(self, interval: float) -> None:
+        """Each member's access, re-checked every `interval` seconds: once per distinct token (the
+        members of one API key or session share the answer), not once per connection. A member
+        whose token no longer stands, or now stands for other rights, ends alone."""
+        rights = self.key[3]
+        cache = auth_cache(self.registry.svc)
+        while True:
+            await asyncio.sleep(interval * (0.8 + 0.2 * random.random()))
+            by_token: dict[str | None, list[Member]] = {}
+            for member in self.members:
+                by_token.setdefault(member.context.bearer(), []).append(member)
+            for token, members in by_token.items():
+                try:
+                    principal = await cache.authenticate(token)
+                    if visibility(principal) != rights:
+                        raise Forbidden("The caller's rights changed: subscribe again.")
+                except AppError as exc:
+                    for member in members:
+                        self._end(member, exc)
+                except Exception as exc:  # noqa: BLE001 - the check could not be made; try again next time
+                    log.warning("re-checking shared subscribers failed (%s: %s)", type(exc).__name__, exc)
+            if not self.members:
+                self.leave_all()
+                return
+
+    def leave_all(self) -> None:
+        self._close()
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
 
     def _close(self) -> None:
         self.closed = True
@@ -158,11 +199,8 @@ class Group:
                 self.registry.executions += 1
                 for member in list(self.members):
                     if len(member.items) >= MEMBER_BACKLOG:
-                        self.members.discard(member)
-                        member.items.clear()
-                        member.push(_error(RateLimited(
-                            "The subscriber fell too far behind; subscribe again with `after` the last cursor received.")))
-                        member.push(_END)
+                        self._end(member, RateLimited(
+                            "The subscriber fell too far behind; subscribe again with `after` the last cursor received."))
                     else:
                         member.push(item)
                 if not self.members:
@@ -175,6 +213,8 @@ class Group:
                 member.push(_error(RuntimeError("the shared stream failed")))
         finally:
             self._close()
+            if self.checker is not None:
+                self.checker.cancel()
             for member in self.members:
                 member.push(_END)
             await source.aclose()
@@ -183,7 +223,8 @@ class Group:
 class Groups:
     """The process's groups (one registry per Services)."""
 
-    def __init__(self) -> None:
+    def __init__(self, svc) -> None:
+        self.svc = svc
         self.groups: dict[tuple, Group] = {}
         # Results executed by groups (for the tests and for diagnosis).
         self.executions = 0
@@ -192,7 +233,7 @@ class Groups:
 def registry(svc) -> Groups:
     groups = svc.extras.get("multicast")
     if groups is None:
-        groups = svc.extras["multicast"] = Groups()
+        groups = svc.extras["multicast"] = Groups(svc)
     return groups
 
 
@@ -305,10 +346,12 @@ async def stream(
             group = Group(groups, key, cursor)
             groups.groups[key] = group
             group.task = asyncio.create_task(group.run(source), name="shared-subscription")
+            group.checker = asyncio.create_task(
+                group.check(context.svc.settings.live_auth_check_seconds), name="shared-subscription-check")
         else:
             await source.aclose()
-    member = group.join()
-    return _member(group, member, context, principal, operation_name, present)
+    member = group.join(context)
+    return _member(group, member, context, operation_name, present)
 
 
 async def _presented(source: AsyncIterator, context, name, present: Present) -> AsyncIterator:
@@ -320,27 +363,14 @@ async def _presented(source: AsyncIterator, context, name, present: Present) -> 
         await source.aclose()
 
 
-async def _member(group: Group, member: Member, context: Context, principal: Principal, name, present: Present):
-    interval = context.svc.settings.live_auth_check_seconds
-    rights = visibility(principal)
+async def _member(group: Group, member: Member, context: Context, name, present: Present):
+    """A member's results. It waits without a timer: its access is re-checked by its group."""
     try:
         while True:
             if not member.items:
                 group.space.set()
                 member.wake.clear()
-                try:
-                    async with asyncio.timeout(interval * (0.8 + 0.2 * random.random())):
-                        await member.wake.wait()
-                except TimeoutError:
-                    pass
-            # This member's own connection: a revoked one ends alone.
-            try:
-                now = await context.live_principal()
-                if visibility(now) != rights:
-                    raise Forbidden("The caller's rights changed: subscribe again.")
-            except Exception as exc:  # noqa: BLE001 - ends this subscription, reported to its client
-                yield present(_error(exc), context, name)
-                return
+                await member.wake.wait()
             while member.items:
                 item = member.items.popleft()
                 if item is _END:
