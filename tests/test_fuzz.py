@@ -1,5 +1,5 @@
 """Generated operations from our own schema (hypothesis-graphql), against the app and against a real
-`autoscribe serve` process. Whatever is asked, by whomever: no INTERNAL_SERVER_ERROR, no 5xx, a
+`autoscribe serve` process: queries and mutations over HTTP, subscriptions over WebSocket. Whatever is asked, by whomever: no INTERNAL_SERVER_ERROR, no 5xx, a
 SPEC §6 code on every error (BAD_USER_INPUT from a field names the input at fault), and nothing of
 the server's insides (tracebacks, SQL, driver names, the secret key) in any response.
 
@@ -11,6 +11,7 @@ run, so that mutations get past ID lookups into the code behind them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import itertools
 import json
@@ -25,9 +26,11 @@ from hypothesis_graphql import Mode, mutations, nodes, queries
 
 from schema.root import build_schema
 from tests.conftest import TEST_SECRET, add_user, session_token
+from tests.live_helpers import cursor_at
 from tests.live_server import ServeProcess
 from tests.people_helpers import invite, link_token
 from tests.reports_helpers import new_study, sign, start
+from tests.ws_client import Closed, GraphQLWS
 
 SCALE = float(os.environ.get("AUTOSCRIBE_FUZZ_EXAMPLES", "1"))
 CODES = {"UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "BAD_USER_INPUT", "CONFLICT", "CURSOR_EXPIRED", "RATE_LIMITED"}
@@ -55,7 +58,8 @@ def generate(strategy: st.SearchStrategy[str], count: int) -> list[str]:
 
 async def seed(api, services, clinic) -> dict:
     """A clinic with users of every kind, studies in several states, a signed report with an
-    addendum, an invitation: the IDs, strings and tokens the generated operations use."""
+    addendum, an invitation: the IDs, strings (a study page cursor, an event cursor too) and tokens the
+    generated operations use."""
     admin = await add_user(services, clinic.id, level="ADMIN", has_dashboard_access=True, can_manage_studies=True)
     reader = await add_user(services, clinic.id)
     other = await add_user(services, clinic.id, can_create_reports=False)
@@ -72,7 +76,8 @@ async def seed(api, services, clinic) -> dict:
     ids = [admin.id, reader.id, other.id, invited["id"], invitation["id"], signed["id"], addendum["id"],
            draft["id"], *(s["id"] for s in studies)]
     strings = [s["studyInstanceUid"] for s in studies] + [
-        link_token(invitation["acceptUrl"]), page["studies"]["pageInfo"]["endCursor"], reader.email]
+        link_token(invitation["acceptUrl"]), page["studies"]["pageInfo"]["endCursor"], reader.email,
+        cursor_at(clinic.id, 0)]
     assert len(ids) == N_IDS and len(strings) == N_STRINGS
     return {
         "ids": ids,
@@ -85,7 +90,7 @@ async def seed(api, services, clinic) -> dict:
 
 # The generated operations hold placeholders for the seeded IDs and strings, so that one set of
 # operations (generated once per session: generating is the slow part) serves every database.
-N_IDS, N_STRINGS = 12, 7
+N_IDS, N_STRINGS = 12, 8
 _PLACEHOLDER = re.compile(r'"@@(ID|S)(\d+)@@"')
 
 
@@ -223,13 +228,64 @@ def with_variables(data: dict, count: int) -> list[tuple[str, dict]]:
     return sent
 
 
-def violations(operation: str, token: str | None, status: int, text: str) -> list[str]:
-    """What is wrong with one response (empty when nothing is)."""
+# hypothesis-graphql generates queries and mutations only: subscriptions are drawn as queries of a
+# schema whose query root is our Subscription type, then sent as subscriptions over WebSocket.
+SUBSCRIPTION_SCHEMA = SCHEMA + "\nschema { query: Subscription mutation: Mutation }\n"
+
+
+@functools.cache
+def subscription_templates(count: int) -> tuple[str, ...]:
+    return tuple("subscription " + doc for doc in generate(queries(SUBSCRIPTION_SCHEMA, custom_scalars=_scalars()),
+                                                           count))
+
+
+def subscriptions(data: dict, count: int) -> list[str]:
+    def fill(match: re.Match) -> str:
+        values = data["ids"] if match.group(1) == "ID" else data["strings"]
+        return json.dumps(values[int(match.group(2))])
+
+    return [_PLACEHOLDER.sub(fill, t) for t in subscription_templates(examples(count))]
+
+
+async def run_subscriptions(url: str, api, data: dict, docs: list[str]) -> list[str]:
+    """Subscribe to every document (spread over one connection per token), make a change so that
+    live ones have something to say, and check every message that arrives within a second."""
+    found: list[str] = []
+    tokens = [t for t in dict.fromkeys(data["tokens"]) if t]
+    async with contextlib.AsyncExitStack() as stack:
+        subs = []
+        for i, token in enumerate(tokens):
+            try:
+                ws = await stack.enter_async_context(GraphQLWS.connect(url, token=token))
+            except Closed as refused:  # a user the generated mutations revoked
+                assert refused.code == 4403, refused
+                continue
+            for doc in docs[i::len(tokens)][:90]:
+                subs.append((doc, token, await ws.subscribe(doc)))
+        await api("mutation($id: ID!) { updateStudy(id: $id, input: {studyDescription: \"CT Head\"}) { id } }",
+                  {"id": data["ids"][-1]}, token=data["tokens"][0])
+        await asyncio.sleep(1)
+        for doc, token, sub in subs:
+            while not sub.messages.empty():
+                message = sub.messages.get_nowait()
+                text = json.dumps(message)
+                if message["type"] == "closed":
+                    found.append(f"connection closed {message}\n  operation: {doc}")
+                    break
+                errors = message.get("payload") if message["type"] == "error" else (message.get("payload") or {}).get(
+                    "errors")
+                found.extend(violations(doc, token, 200, json.dumps({"errors": errors or []}), text))
+    return found
+
+
+def violations(operation: str, token: str | None, status: int, text: str, whole: str | None = None) -> list[str]:
+    """What is wrong with one response (empty when nothing is); `whole` is what to search for
+    leaks when `text` is only its errors."""
     found = []
     where = f"\n  operation: {operation}\n  as: {(token or 'anonymous')[:4]}\n  response {status}: {text[:800]}"
     if status >= 500:
         found.append(f"status {status}{where}")
-    leaked = [s for s in LEAKS if s in text]
+    leaked = [s for s in LEAKS if s in (whole or text)]
     if leaked:
         found.append(f"leaked {leaked}{where}")
     try:
@@ -279,13 +335,21 @@ async def test_generated_operations_against_the_app(api, http, services, clinic)
     assert not found, report(found, len(ops))
 
 
+async def test_generated_subscriptions_over_websocket(api, services, clinic, ws_url):
+    data = await seed(api, services, clinic)
+    docs = subscriptions(data, 300)
+    found = await run_subscriptions(ws_url, api, data, docs)
+    assert not found, report(found, len(docs))
+
+
 async def test_generated_operations_against_a_served_process(database_url, api, services, clinic, tmp_path):
     data = await seed(api, services, clinic)
     server = await ServeProcess(database_url, log=tmp_path / "serve.log", public_url="http://testserver").start()
     try:
         ops = operations(data, 400, 600, 150)[::3] + with_variables(data, 300)[::3]
         async with httpx.AsyncClient(base_url=f"http://{server.host}", timeout=30) as client:
-            found = await run(client, ops, data["tokens"])
+            found = await run_subscriptions(f"ws://{server.host}/graphql", api, data, subscriptions(data, 300)[::3])
+            found += await run(client, ops, data["tokens"])
     finally:
         server.stop()
     assert not found, report(found, len(ops))
