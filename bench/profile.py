@@ -14,6 +14,7 @@ it was for) undercount it; the "SQLAlchemy, all" step counts all of it.
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
 import shutil
 import signal
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench import database, servers, worklist, writes
-from bench.client import Conn, concurrent, graphql_op, sequential
+from bench.client import Conn, concurrent, graphql_op, percentile, sequential
 from bench.context import Bench
 from bench.live import Subscribers, current_cursor
 from bench.procs import Proc, cpu_seconds
@@ -113,7 +114,7 @@ FANOUT_STEPS: list[tuple[str, Callable[[str], bool]]] = [
     ("  sending each message (Strawberry send_next: JSON + WebSocket)", lambda f: ".send_next (strawberry/" in f),
     ("    JSON encoding of each message", lambda f: "json/encoder.py" in f or "json/__init__.py" in f),
     ("    WebSocket frames (uvicorn / websockets)", lambda f: "websockets/" in f or "uvicorn/protocols/websockets" in f),
-    ("the mutation (HTTP request through middleware)", lambda f: "autoscribe/middleware" in f),
+    ("the mutation's resolver (resolvers.studies.update_study)", lambda f: "update_study (resolvers/studies.py" in f),
     ("SQLAlchemy, all (ORM + Core + asyncpg below it)", lambda f: "sqlalchemy/" in f),
     ("event bus (autoscribe.bus)", lambda f: "autoscribe/bus.py" in f),
 ]
@@ -188,6 +189,45 @@ async def _fanout_profile(ctx: Bench, server: Proc, duration: float) -> Profile:
         await subs.close()
         await conn.close()
     return Profile(f"one worklist event to {FANOUT_SUBSCRIBERS:,} subscribers (per event)", stacks, n, cpu)
+
+
+async def gc_pauses(tenant, n: int, cache: bool) -> dict:
+    """The garbage collector during `n` worklist queries on an in-process app (httpx ASGITransport):
+    collections, time and longest pause per generation, from gc.callbacks. py-spy cannot show the
+    collector: its time lands on whichever allocation triggered it."""
+    import httpx
+
+    from autoscribe.app import create_app
+    from autoscribe.settings import Settings
+
+    app = create_app(Settings(database_url=database.SA_URL, secret_key=database.SECRET_KEY, events_url="memory://",
+                              **({"response_cache_entries": 0} if cache else {})))
+    started: list[float] = []
+    pauses: list[tuple[int, float]] = []
+
+    def on_gc(phase, info):
+        if phase == "start":
+            started.append(time.perf_counter())
+        elif started:
+            pauses.append((info["generation"], time.perf_counter() - started.pop()))
+
+    body = {"query": worklist.QUERY, "variables": {"first": 100}}
+    headers = {"Authorization": f"Bearer {tenant.api_key}"}
+    latencies = []
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench") as client:
+            for _ in range(50):
+                (await client.post("/graphql", json=body, headers=headers)).raise_for_status()
+            tracked = len(gc.get_objects())
+            gc.callbacks.append(on_gc)
+            try:
+                for _ in range(n):
+                    t0 = time.perf_counter()
+                    (await client.post("/graphql", json=body, headers=headers)).raise_for_status()
+                    latencies.append(time.perf_counter() - t0)
+            finally:
+                gc.callbacks.remove(on_gc)
+    return {"tracked": tracked, "latencies": latencies, "pauses": pauses, "n": n}
 
 
 def py_spy() -> str | None:
@@ -268,6 +308,25 @@ async def run(ctx: Bench) -> None:
             profiles.append(await _fanout_profile(ctx, server, duration))
     finally:
         ctx.procs.stop(server)
+
+    gc_stats = await gc_pauses(tenant, ctx.scale(300, 100), cache)
+    lat = gc_stats["latencies"]
+    rows = []
+    for gen in (0, 1, 2):
+        ps = [d for g, d in gc_stats["pauses"] if g == gen]
+        rows.append([f"generation {gen}", len(ps), sum(ps) * 1e3, sum(ps) * 1e3 / gc_stats["n"],
+                     max(ps, default=0.0) * 1e3])
+    all_pauses = [d for _g, d in gc_stats["pauses"]]
+    rows.append(["all", len(all_pauses), sum(all_pauses) * 1e3, sum(all_pauses) * 1e3 / gc_stats["n"],
+                 max(all_pauses, default=0.0) * 1e3])
+    ctx.print(table(
+        "5. Garbage collection during the worklist query (in-process" + (", response cache off)" if cache else ")"),
+        ["collections", "count", "total ms", "ms/request", "longest ms"], rows,
+        [f"{gc_stats['n']} requests through httpx ASGITransport after 50 warm-up; {gc_stats['tracked']:,} objects"
+         f" tracked by the collector after warm-up (thresholds {gc.get_threshold()}).",
+         f"Latency in-process: p50 {percentile(lat, 50) * 1e3:.1f} ms, p99 {percentile(lat, 99) * 1e3:.1f} ms,"
+         f" max {max(lat) * 1e3:.1f} ms."],
+    ))
 
     for p in profiles:
         ms = p.cpu_per_request * 1e3
