@@ -20,7 +20,7 @@ from db.ids import new_id
 from db.models import Report, Study, User
 from db.types import utcnow
 from resolvers import report_pdfs
-from resolvers.studies import ASSIGNABLE, assign, assignable_user
+from resolvers.studies import ASSIGNABLE, assign, assignable_user, lock_study
 from resolvers.validation import check_id
 
 MAX_TEXT = 100_000
@@ -54,17 +54,6 @@ async def list_reports(
 
 
 # Locks and checks -------------------------------------------------------------------------------
-
-
-async def _lock_study(session: AsyncSession, principal: Principal, study_id: str) -> Study:
-    study = await session.scalar(
-        select(Study)
-        .where(Study.id == study_id, Study.clinic_id == principal.clinic_id)
-        .with_for_update()
-    )
-    if study is None:
-        raise NotFound("No such study.", field="studyId")
-    return study
 
 
 async def _lock_report(
@@ -117,8 +106,21 @@ def signer_name(user: User) -> str:
     return ", ".join([name, *(s for s in (user.suffix1, user.suffix2) if s)])
 
 
-def _new_report(study: Study, author_id: str, now, parent: Report | None = None) -> Report:
-    return Report(
+async def _open_report(
+    session: AsyncSession, study: Study, author_id: str, kind: str, parent: Report | None = None
+) -> Report:
+    """A new in-progress report on the locked study (an addendum of `parent` when given), the study's
+    new status (an unassigned study is assigned to the author), and the event of it all."""
+    before, status_before = filter_fields(study), study.study_report_status.value
+    now = utcnow()
+    if parent is None:
+        if study.assigned_to_id is None:
+            assign(study, author_id)
+        study.study_report_status = StudyReportStatus.IN_PROGRESS
+    else:
+        study.study_report_status = StudyReportStatus.ADDENDUM_ACTIVE
+    study.updated_at = now
+    report = Report(
         id=new_id("report"),
         clinic_id=study.clinic_id,
         study_id=study.id,
@@ -131,6 +133,12 @@ def _new_report(study: Study, author_id: str, now, parent: Report | None = None)
         created_at=now,
         updated_at=now,
     )
+    session.add(report)
+    await session.flush()
+    await append_event(
+        session, study, kind, before=before, status_before=status_before, report_id=report.id, at=now
+    )
+    return report
 
 
 # Transitions ------------------------------------------------------------------------------------
@@ -148,7 +156,7 @@ async def start_report(svc: Services, principal: Principal, study_id: str, user_
     elif user_id not in (None, principal.user_id):
         raise Forbidden("A user can start reports only as themselves.")
     async with svc.db.write() as session:
-        study = await _lock_study(session, principal, study_id)
+        study = await lock_study(session, principal, id=study_id, not_found_field="studyId")
         author = await assignable_user(session, principal, user_id or principal.user_id, "userId")
         _not_cancelled(study)
         if study.study_report_status not in ASSIGNABLE:
@@ -158,19 +166,7 @@ async def start_report(svc: Services, principal: Principal, study_id: str, user_
             )
         if study.assigned_to_id not in (None, author.id):
             raise Conflict("The study is assigned to another radiologist.", field="studyId")
-        before, status_before = filter_fields(study), study.study_report_status.value
-        now = utcnow()
-        if study.assigned_to_id is None:
-            assign(study, author.id)
-        study.study_report_status = StudyReportStatus.IN_PROGRESS
-        study.updated_at = now
-        report = _new_report(study, author.id, now)
-        session.add(report)
-        await session.flush()
-        await append_event(
-            session, study, "report.started", before=before, status_before=status_before,
-            report_id=report.id, at=now,
-        )
+        report = await _open_report(session, study, author.id, "report.started")
     return report
 
 
@@ -260,17 +256,7 @@ async def create_addendum(svc: Services, principal: Principal, report_id: str) -
             author_id = author.id
         else:
             author_id = principal.user_id
-        before, status_before = filter_fields(study), study.study_report_status.value
-        now = utcnow()
-        study.study_report_status = StudyReportStatus.ADDENDUM_ACTIVE
-        study.updated_at = now
-        addendum = _new_report(study, author_id, now, parent=parent)
-        session.add(addendum)
-        await session.flush()
-        await append_event(
-            session, study, "addendum.created", before=before, status_before=status_before,
-            report_id=addendum.id, at=now,
-        )
+        addendum = await _open_report(session, study, author_id, "addendum.created", parent=parent)
     return addendum
 
 

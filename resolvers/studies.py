@@ -55,13 +55,18 @@ async def get_study(
 
 
 async def lock_study(
-    session: AsyncSession, principal: Principal, *, id: str | None = None, uid: str | None = None
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    id: str | None = None,
+    uid: str | None = None,
+    not_found_field: str | None = None,
 ) -> Study:
     """The study, locked for this transaction's changes; NOT_FOUND when the clinic has none such."""
     id, uid = _study_key(id, uid)
     study = await session.scalar(_by_key(principal, id, uid).with_for_update())
     if study is None:
-        raise NotFound("No such study.", field="id" if id else "studyInstanceUid")
+        raise NotFound("No such study.", field=not_found_field or ("id" if id else "studyInstanceUid"))
     return study
 
 
