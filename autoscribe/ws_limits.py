@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
 from autoscribe.auth import Principal
+from schema import multicast
 
 CLOSE_CODE = 4429
 REASON = "Too many connections for this key"
@@ -76,6 +77,11 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
             await self.send_message({"id": message["id"], "type": "error", "payload": [error.formatted]})
             return
         await super().handle_subscribe(message)
+
+    async def run_operation(self, operation) -> None:
+        # Shared subscriptions write their results to this operation directly (schema.multicast).
+        multicast.OPERATION.set(operation)
+        await super().run_operation(operation)
 
     async def handle_connection_init(self, message) -> None:
         try:

@@ -12,6 +12,12 @@ every member receives.
 - A subscription with a cursor is its own replay, except that subscriptions of the very same cursor
   may share while their group has delivered nothing yet (and is less than a minute old): until
   then the group's stream is exactly what each of them would have read alone.
+- Over graphql-transport-ws the group writes each result to its members' sockets itself (the
+  `next` message's payload encoded once): an event costs no task switch per member, and leaves no
+  per-member object behind to age into the collector's oldest generation (whose full passes, over
+  the objects of thousands of connections, pause the process for hundreds of milliseconds).
+  A member whose socket does not take a write at once (flow control) is behind: its results wait
+  in its backlog and go out through its own stream, in order, until it has caught up.
 - Each member has a bounded backlog. The upstream is paced by the fastest member (a replay reads
   the log no faster than that one takes it); a member that falls MEMBER_BACKLOG results behind is
   dropped with RATE_LIMITED (it resumes with `after` its last cursor); the others go on.
@@ -32,6 +38,7 @@ import random
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar
 from typing import Any
 
 from graphql import (
@@ -60,6 +67,10 @@ MEMBER_BACKLOG = 64
 CURSOR_JOIN_SECONDS = 60.0
 
 _END = object()
+
+# The graphql-transport-ws operation being started in this task (set by the connection's handler,
+# autoscribe.ws_limits.TransportWSHandler): its members are written to directly.
+OPERATION: ContextVar[Any] = ContextVar("graphql_transport_ws_operation", default=None)
 
 
 class SharedPrincipal(Principal):
@@ -98,23 +109,119 @@ class SharedContext(Context):
 
 
 class Member:
-    __slots__ = ("context", "items", "wake")
+    """One subscription of a group. Over graphql-transport-ws (a `Sink`), each result is written to
+    its socket by the group itself, as the group goes through its members: no task of the member's
+    wakes up per event. A result waits in `items` only while the member is behind: its socket would
+    not take more yet, or what waits before it has not gone out."""
 
-    def __init__(self, context: Context) -> None:
+    __slots__ = ("context", "items", "wake", "sink", "busy", "pending")
+
+    def __init__(self, context: Context, sink: Sink | None = None) -> None:
         self.context = context
         self.items: deque = deque()
         self.wake = asyncio.Event()
+        self.sink = sink
+        # The member's own stream is sending what it took from `items` (in order, through Strawberry).
+        self.busy = False
+        # A direct write the socket did not take at once, going on in a task of its own.
+        self.pending: asyncio.Task | None = None
 
     def push(self, item: Any) -> None:
         self.items.append(item)
         self.wake.set()
 
+    def deliver(self, item: Any, payload: Callable[[], str], note: Callable[[Context], Any] | None) -> bool:
+        """`item` to this member: written to its socket now when nothing of its waits before it.
+        `payload()` is the result's encoding (made once for the group); `note(context)` notes an
+        outcome with errors for the member's connection (the access log). True if written."""
+        sink = self.sink
+        if sink is None or self.busy or self.items or self.pending is not None or not sink.open():
+            self.push(item)
+            return False
+        if note is not None:
+            note(self.context)
+        try:
+            self.pending = sink.write(payload())
+        except Exception:  # noqa: BLE001 - the socket is gone: its connection ends the subscription
+            self.sink = None
+            return False
+        if self.pending is not None:
+            self.pending.add_done_callback(self._sent)
+        return True
+
+    def _sent(self, task: asyncio.Task) -> None:
+        if self.pending is task:
+            self.pending = None
+        if not task.cancelled() and task.exception() is not None:
+            self.sink = None  # the socket is gone: its connection ends the subscription
+        self.wake.set()  # the member's stream sends what waited meanwhile
+
+
+class Sink:
+    """Where a member's results go when written directly: the graphql-transport-ws operation (its
+    id, and whether it is still open) and the connection's WebSocket."""
+
+    __slots__ = ("operation", "websocket", "prefix")
+
+    def __init__(self, operation: Any, websocket: WebSocket) -> None:
+        self.operation = operation
+        self.websocket = websocket
+        self.prefix = '{"id":' + json.dumps(operation.id) + ',"type":"next","payload":'
+
+    def open(self) -> bool:
+        """Strawberry forgets an operation (and cancels its task) when the client completes it or
+        the socket ends; until that task has run, nothing more may go out for it."""
+        operation = self.operation
+        return not operation.completed and operation.handler.operations.get(operation.id) is operation
+
+    def write(self, payload: str) -> asyncio.Task | None:
+        """The `next` message, written now; a task finishing it when the socket does not take it at
+        once (flow control), else None."""
+        send = self.websocket.send({"type": "websocket.send", "text": self.prefix + payload + "}"})
+        try:
+            waiting_on = send.send(None)
+        except StopIteration:
+            return None
+        except BaseException:
+            send.close()
+            raise
+        return asyncio.ensure_future(_Resumed(send, waiting_on))
+
+
+class _Resumed:
+    """Awaits the rest of a coroutine that was started by hand and is waiting on `waiting_on` (what
+    it yielded to the event loop, as a Task would have been given)."""
+
+    __slots__ = ("coroutine", "waiting_on")
+
+    def __init__(self, coroutine, waiting_on) -> None:
+        self.coroutine = coroutine
+        self.waiting_on = waiting_on
+
+    def __await__(self):
+        coroutine, waiting_on = self.coroutine, self.waiting_on
+        while True:
+            try:
+                yield waiting_on
+            except BaseException as exc:  # cancelled: into the coroutine, as a Task would
+                try:
+                    waiting_on = coroutine.throw(exc)
+                except StopIteration as stop:
+                    return stop.value
+                continue
+            try:
+                waiting_on = coroutine.send(None)
+            except StopIteration as stop:
+                return stop.value
+
 
 class Group:
-    def __init__(self, registry: Groups, key: tuple, cursor: bool):
+    def __init__(self, registry: Groups, key: tuple, cursor: bool, present: Present | None = None):
         self.registry = registry
         self.key = key
         self.cursor = cursor
+        self.operation_name = key[1]
+        self.present = present or (lambda item, context, name: item)
         self.members: set[Member] = set()
         self.delivered = 0
         self.started = time.monotonic()
@@ -129,8 +236,11 @@ class Group:
             return False
         return not self.cursor or (self.delivered == 0 and time.monotonic() - self.started < CURSOR_JOIN_SECONDS)
 
-    def join(self, context: Context) -> Member:
-        member = Member(context)
+    def _note(self, item: Any) -> Callable[[Context], Any]:
+        return lambda context: self.present(item, context, self.operation_name)
+
+    def join(self, context: Context, sink: Sink | None = None) -> Member:
+        member = Member(context, sink)
         self.members.add(member)
         return member
 
@@ -145,6 +255,8 @@ class Group:
     def _end(self, member: Member, error: Exception) -> None:
         self.members.discard(member)
         member.items.clear()
+        if member.pending is not None:
+            member.pending.cancel()  # a write the socket has not taken: the error goes instead
         member.push(_error(error))
         member.push(_END)
 
@@ -197,12 +309,14 @@ class Group:
                     break
                 self.delivered += 1
                 self.registry.executions += 1
+                payload = _payload(item)
+                note = self._note(item) if item.errors else None
                 for member in list(self.members):
                     if len(member.items) >= MEMBER_BACKLOG:
                         self._end(member, RateLimited(
                             "The subscriber fell too far behind; subscribe again with `after` the last cursor received."))
-                    else:
-                        member.push(item)
+                    elif member.deliver(item, payload, note):
+                        self.registry.written += 1
                 if not self.members:
                     break  # its members are gone (one may never have started reading)
         except asyncio.CancelledError:
@@ -226,8 +340,10 @@ class Groups:
     def __init__(self, svc) -> None:
         self.svc = svc
         self.groups: dict[tuple, Group] = {}
-        # Results executed by groups (for the tests and for diagnosis).
+        # Results executed by groups, and results written to members' sockets directly (for the
+        # tests and for diagnosis).
         self.executions = 0
+        self.written = 0
 
 
 def registry(svc) -> Groups:
@@ -268,6 +384,24 @@ def _error(exc: Exception) -> ExecutionResult:
     extensions = exc.extensions if isinstance(exc, AppError) else None
     message = exc.message if isinstance(exc, AppError) else str(exc)
     return ExecutionResult(data=None, errors=[GraphQLError(message, original_error=exc, extensions=extensions)])
+
+
+def _payload(result: ExecutionResult) -> Callable[[], str]:
+    """The `next` message's payload for `result`, as Strawberry's send_next makes it, encoded once
+    and only when a member is written to directly."""
+    encoded: list[str] = []
+
+    def payload() -> str:
+        if not encoded:
+            body: dict[str, Any] = {"data": result.data}
+            if result.errors:
+                body["errors"] = [e.formatted for e in result.errors]
+            if result.extensions:
+                body["extensions"] = result.extensions
+            encoded.append(json.dumps(body, separators=(",", ":")))
+        return encoded[0]
+
+    return payload
 
 
 @functools.lru_cache(maxsize=256)
@@ -343,14 +477,16 @@ async def stream(
         source = _presented(await upstream(shared), shared, operation_name, present)
         group = groups.groups.get(key)  # one may have been started meanwhile
         if group is None or not group.joinable():
-            group = Group(groups, key, cursor)
+            group = Group(groups, key, cursor, present)
             groups.groups[key] = group
             group.task = asyncio.create_task(group.run(source), name="shared-subscription")
             group.checker = asyncio.create_task(
                 group.check(context.svc.settings.live_auth_check_seconds), name="shared-subscription-check")
         else:
             await source.aclose()
-    member = group.join(context)
+    operation = OPERATION.get()
+    sink = Sink(operation, context.request) if operation is not None else None
+    member = group.join(context, sink)
     return _member(group, member, context, operation_name, present)
 
 
@@ -364,19 +500,26 @@ async def _presented(source: AsyncIterator, context, name, present: Present) -> 
 
 
 async def _member(group: Group, member: Member, context: Context, name, present: Present):
-    """A member's results. It waits without a timer: its access is re-checked by its group."""
+    """A member's results that were not written directly (all of them without a sink; with one,
+    those that waited while the member was behind), and its end. It waits without a timer: its
+    access is re-checked by its group."""
     try:
         while True:
-            if not member.items:
+            if not member.items or member.pending is not None:
+                member.busy = False
                 group.space.set()
                 member.wake.clear()
                 await member.wake.wait()
-            while member.items:
-                item = member.items.popleft()
-                if item is _END:
-                    return
-                # Already presented for the group: this notes the outcome for this connection.
-                yield present(item, context, name)
+                continue
+            member.busy = True
+            item = member.items.popleft()
+            if item is _END:
+                return
+            # Already presented for the group: this notes the outcome for this connection.
+            yield present(item, context, name)
     finally:
+        member.busy = True  # nothing more is written for it
+        if member.pending is not None:
+            member.pending.cancel()
         group.leave(member)
         group.space.set()

@@ -214,3 +214,21 @@ def test_a_shared_result_is_encoded_once_and_exactly_as_json_would():
     assert len(encoder._encoded) == 1
     for other in ({"id": "1", "type": "next", "payload": {"data": None, "errors": []}}, {"type": "connection_ack"}):
         assert encoder.encode(other) is None
+
+
+async def test_shared_results_are_written_directly_and_match_an_unshared_subscription(ws_url, api, services, clinic):
+    # A fragment at the root keeps a subscription out of any group: Strawberry sends its results.
+    alone = WORKLIST.replace("{\n  worklist", "{ ...W }\nfragment W on Subscription {\n  worklist", 1)
+    assert "...W" in alone
+    groups = multicast.registry(services)
+    async with connections(ws_url, [clinic.key] * 3) as wss:
+        shared = [await wss[0].subscribe(WORKLIST, LIVE), await wss[1].subscribe(WORKLIST, LIVE)]
+        unshared = await wss[2].subscribe(alone, LIVE)
+        assert await members_of(services, clinic.id, 2) == [2]
+        written = groups.written
+        s = await create(api, clinic.key, "9.6")
+        reference = await unshared.next()
+        assert worklist_of([reference]) == [("ADDED", s)]
+        for sub in shared:
+            assert await sub.message() == {"id": sub.id, "type": "next", "payload": {"data": reference}}
+        assert groups.written - written == 2  # both members, straight to their sockets
