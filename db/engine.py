@@ -7,7 +7,9 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_
 
 from db.versions import VersionedSession
 
@@ -36,6 +38,22 @@ def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
     return engine
 
 
+def _ping_on_checkout(engine: AsyncEngine) -> None:
+    """A pooled connection is tried before each use; a dead one (the server restarted, the
+    connection was cut) is replaced, and the request goes on with a new one.
+
+    This is pool_pre_ping, in one round trip: SQLAlchemy's asyncpg ping wraps its `;` in a
+    transaction (BEGIN, `;`, ROLLBACK: three round trips per checkout) for pgbouncer's transaction
+    mode; asyncpg's execute() sends one `SELECT 1` by the simple query protocol."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _ping(dbapi_connection, _record, _proxy):
+        try:
+            await_(dbapi_connection.driver_connection.execute("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any failure: the pool drops it and connects anew
+            raise DisconnectionError(f"pooled connection failed its ping: {exc}") from exc
+
+
 class Database:
     """Owns the engines and hands out sessions: `read()` for queries, `write()` for changes."""
 
@@ -46,9 +64,8 @@ class Database:
             self.engine = _sqlite_engine(url, immediate=True)
             self.read_engine = _sqlite_engine(url, immediate=False)
         else:
-            self.engine = create_async_engine(
-                url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
-            )
+            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+            _ping_on_checkout(self.engine)
             self.read_engine = self.engine
         self._write_sessions = async_sessionmaker(
             self.engine, expire_on_commit=False, sync_session_class=VersionedSession
