@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import versions
@@ -60,24 +60,44 @@ async def append_event(
     status_before: str | None,
     report_id: str | None = None,
     at: datetime | None = None,
-) -> Event:
-    """Write the event of a change to `study` in the session's transaction."""
-    seq = await next_seq(session, study.clinic_id)
-    row = Event(
-        clinic_id=study.clinic_id,
-        seq=seq,
-        kind=kind,
-        study_id=study.id,
-        report_id=report_id,
-        status_before=status_before,
-        status_after=study.study_report_status.value,
-        before=before,
-        after=filter_fields(study),
-        occurred_at=at or utcnow(),
-    )
-    session.add(row)
-    session.info.setdefault("events", []).append(CommittedEvent(study.clinic_id, seq))
-    return row
+) -> int:
+    """Write the event of a change to `study` in the session's transaction; its seq.
+
+    The change itself is flushed first, so that the clinic's row lock, taken by the event, is held
+    for as little as possible: on PostgreSQL one statement takes the number and writes the event,
+    and only the commit follows (writers of one clinic queue on that lock)."""
+    await session.flush()
+    clinic_id = study.clinic_id
+    values = {
+        "clinic_id": clinic_id,
+        "kind": kind,
+        "study_id": study.id,
+        "report_id": report_id,
+        "status_before": status_before,
+        "status_after": study.study_report_status.value,
+        "before": before,
+        "after": filter_fields(study),
+        "occurred_at": at or utcnow(),
+    }
+    if session.bind.dialect.name == "postgresql":
+        bump = (
+            update(Clinic)
+            .where(Clinic.id == clinic_id)
+            .values(event_seq=Clinic.event_seq + 1, data_version=Clinic.data_version + 1)
+            .returning(Clinic.event_seq)
+            .cte("bump")
+        )
+        columns = Event.__table__.c
+        numbered = select(*(literal(v, columns[k].type) for k, v in values.items()), bump.c.event_seq)
+        seq = (await session.execute(
+            insert(Event).from_select([*values, "seq"], numbered).returning(Event.seq)
+        )).scalar_one()
+        versions.bumped(session, clinic_id)
+    else:
+        seq = await next_seq(session, clinic_id)
+        await session.execute(insert(Event).values(seq=seq, **values))
+    session.info.setdefault("events", []).append(CommittedEvent(clinic_id, seq))
+    return seq
 
 
 async def prune_events(session: AsyncSession, retention: timedelta) -> int:
