@@ -58,13 +58,18 @@ def _from_json(value: Any, col: InstrumentedAttribute) -> Any:
 @dataclass
 class Page(Generic[T]):
     rows: list[T]
-    cursors: list[str]
     has_next: bool
     count: Callable[[], Awaitable[int]]
+    # A row's signed cursor. Signing costs ~15 µs a row: made only for the rows whose cursor is
+    # asked for (most worklists ask for the page's end cursor alone).
+    sign: Callable[[T], str]
+
+    def cursor(self, index: int) -> str:
+        return self.sign(self.rows[index])
 
     @property
     def end_cursor(self) -> str | None:
-        return self.cursors[-1] if self.cursors else None
+        return self.cursor(-1) if self.rows else None
 
 
 def check_first(first: int) -> int:
@@ -110,10 +115,12 @@ async def paginate(
         rows = list((await session.scalars(paged)).all())
     has_next = len(rows) > first
     rows = rows[:first]
-    cursors = [signer.sign("cursor", [scope, order.name, order.key_of(r)]) for r in rows]
+
+    def sign(row) -> str:
+        return signer.sign("cursor", [scope, order.name, order.key_of(row)])
 
     async def count() -> int:
         async with db.read() as session:
             return await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
 
-    return Page(rows=rows, cursors=cursors, has_next=has_next, count=count)
+    return Page(rows=rows, has_next=has_next, count=count, sign=sign)

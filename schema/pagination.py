@@ -18,10 +18,17 @@ class PageInfo:
     end_cursor: str | None
 
 
+def _cursor(root: Any) -> str:
+    """Signed when asked for (resolvers.pagination.Page)."""
+    return root._page.cursor(root._index)
+
+
 @strawberry.type
 class Edge(Generic[T]):
-    cursor: str
+    cursor: str = strawberry.field(resolver=_cursor)
     node: T
+    _page: strawberry.Private[Page]
+    _index: strawberry.Private[int]
 
 
 @strawberry.type
@@ -39,7 +46,7 @@ class Connection(Generic[T]):
     def of(cls, page: Page, convert: Callable[[Any], T]) -> Connection[T]:
         nodes = [convert(row) for row in page.rows]
         return cls(
-            edges=[Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes)],
+            edges=[Edge(_page=page, _index=i, node=n) for i, n in enumerate(nodes)],
             nodes=nodes,
             page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
             _page=page,
