@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -48,6 +49,12 @@ class GraphQLApp(GraphQL):
         self._shared_json = SharedJson()
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            try:
+                response = await self.run(Request(scope, receive=receive))
+            except HTTPException as refused:
+                response = _refusal(refused)
+            return await response(scope, receive, send)
         if scope["type"] != "websocket":
             return await super().__call__(scope, receive, send)
         try:
@@ -93,6 +100,15 @@ class GraphQLApp(GraphQL):
         except Unauthenticated:
             raise ConnectionRejectionError() from None
         self.connections.acquire(context.request.scope, principal)
+
+
+def _refusal(refused: HTTPException) -> JSONResponse:
+    """A request Strawberry refuses before executing (a body that is not JSON, no query, an unknown
+    operationName, a mutation over GET, ...): its HTTP status, with a GraphQL error and a code in
+    the body, as clients read every other error (Strawberry's own answer is plain text)."""
+    code = {404: "NOT_FOUND"}.get(refused.status_code, "BAD_USER_INPUT")
+    return JSONResponse({"errors": [{"message": refused.reason, "extensions": {"code": code}}]},
+                        status_code=refused.status_code)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Starlette:

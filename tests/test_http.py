@@ -41,6 +41,22 @@ async def test_get_query_works_and_get_mutation_does_not(http, clinic):
     assert resp.status_code in (400, 405)
 
 
+async def test_requests_refused_before_executing_get_graphql_errors_with_a_code(http, clinic):
+    auth = {"Authorization": f"Bearer {clinic.key}"}
+    refused = [
+        await http.post("/graphql", json={"query": "query A { me { clinicId } }", "operationName": "B"}, headers=auth),
+        await http.post("/graphql", content=b'{"query": ', headers={**auth, "Content-Type": "application/json"}),
+        await http.post("/graphql", json={"variables": {}}, headers=auth),
+        await http.get("/graphql", params={"query": 'mutation { cancelStudy(studyInstanceUid: "1.2") { id } }'},
+                       headers=auth),
+    ]
+    for resp in refused:
+        assert resp.status_code in (400, 405) and resp.headers["content-type"] == "application/json"
+        [error] = resp.json()["errors"]
+        assert error["extensions"] == {"code": "BAD_USER_INPUT"} and error["message"]
+    assert refused[0].json()["errors"][0]["message"] == 'Unknown operation named "B".'
+
+
 async def test_graphiql_is_served_to_browsers(http):
     resp = await http.get("/graphql", headers={"Accept": "text/html"})
     assert resp.status_code == 200 and "graphiql" in resp.text.lower()
