@@ -36,6 +36,21 @@ async def reset_postgres(url: str) -> None:
     await engine.dispose()
 
 
+async def terminate_connections(url: str, condition: str) -> int:
+    """Cut the PostgreSQL connections to the database of `url` that match the SQL `condition` on
+    pg_stat_activity (as a restart, a failover or a network cut would); how many were cut."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            rows = await conn.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                f"WHERE datname = current_database() AND pid <> pg_backend_pid() AND ({condition})"
+            ))
+            return len(rows.all())
+    finally:
+        await engine.dispose()
+
+
 def test_settings(url: str, **overrides) -> Settings:
     values = dict(
         database_url=url,

@@ -15,12 +15,10 @@ import uuid
 
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from autoscribe.auth import create_clinic
 from db.engine import Database
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, terminate_connections
 from tests.live_helpers import WORKLIST, create, cursor_at, seq_of, update, worklist_of
 from tests.live_server import RedisServer, ServeProcess, api_at
 from tests.ws_client import GraphQLWS
@@ -162,14 +160,4 @@ async def _events_state(host: str, state: str) -> bool:
 
 async def _terminate_bus_connections() -> int:
     """Drop the bus's LISTEN connections to this test database (as a failover or a network cut would)."""
-    engine = create_async_engine(PG_URL)
-    try:
-        async with engine.begin() as conn:
-            rows = await conn.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                "AND (query LIKE 'LISTEN%' OR query LIKE '%pg_notify%')"
-            ))
-            return len(rows.all())
-    finally:
-        await engine.dispose()
+    return await terminate_connections(PG_URL, "query LIKE 'LISTEN%' OR query LIKE '%pg_notify%'")
