@@ -16,6 +16,7 @@ from strawberry.types.graphql import OperationType
 from autoscribe.settings import Settings
 from schema import multicast
 from schema.errors import present
+from schema.execution import ExecutionContext
 from schema.input_text import NoNulInLiterals, nul_in_variables
 from schema.invitation import InvitationMutation, InvitationQuery
 from schema.node_query import NodeQuery
@@ -115,6 +116,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         NoNulInLiterals,
     ]
     return AutoScribeSchema(
+        execution_context_class=ExecutionContext,
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

@@ -69,12 +69,18 @@ async def plain(database_url):
             yield client
 
 
-async def test_cached_answers_are_the_standard_executors_byte_for_byte(app, http, api, plain, services, clinic):
+async def seeded_studies(api, services, clinic) -> list[dict]:
+    """Six studies of mixed severity, every other one assigned to a radiologist."""
     radiologist = await add_user(services, clinic.id, first_name="Ada", last_name="Lovelace")
     studies = []
     for i, severity in enumerate(["NORMAL", "STAT", "HIGH", "NORMAL", "STAT", "NORMAL"]):
         extra = {"assignedTo": radiologist.id} if i % 2 else {}
         studies.append(await create_study(api, clinic.key, uid=f"7.{i}", severity=severity, **extra))
+    return studies
+
+
+async def test_cached_answers_are_the_standard_executors_byte_for_byte(app, http, api, plain, services, clinic):
+    studies = await seeded_studies(api, services, clinic)
     cache = app.state.graphql.responses
     headers = {"Authorization": f"Bearer {clinic.key}"}
 
