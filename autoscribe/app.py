@@ -23,7 +23,7 @@ from autoscribe.files import report_pdf
 from autoscribe.invitation_page import answer_invitation, show_invitation
 from autoscribe.middleware import BodyLimit, RequestLog
 from autoscribe.reroute import open_reroute
-from autoscribe.response_cache import ResponseCache
+from autoscribe.response_cache import Encoded, ResponseCache
 from autoscribe.services import Services
 from autoscribe.settings import Settings
 from autoscribe.ws_limits import ConnectionSlots, TransportWSHandler
@@ -67,7 +67,10 @@ class GraphQLApp(GraphQL):
         return Context(self.svc, request, response)
 
     def encode_json(self, data):
-        """Subscribers sharing an execution (schema.multicast) share the encoding of its result."""
+        """Subscribers sharing an execution (schema.multicast) share the encoding of its result; a
+        cached answer is kept encoded (autoscribe.response_cache.Encoded)."""
+        if isinstance(data, dict) and isinstance(data.get("data"), Encoded) and len(data) == 1:
+            return '{"data":' + data["data"] + "}"
         encoded = self._shared_json.encode(data)
         return encoded if encoded is not None else super().encode_json(data)
 
@@ -88,7 +91,8 @@ class GraphQLApp(GraphQL):
             request.state.outcome = "ok (cached)"
             return ExecutionResult(data=data, errors=None)
         result = await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
-        if key is not None and not result.errors and result.data is not None:
+        if key is not None and not result.errors and result.data is not None and not result.extensions:
+            result.data = Encoded(super().encode_json(result.data))
             self.responses.put(key, result.data)
         return result
 
