@@ -154,3 +154,39 @@ async def test_concurrent_creates_all_land_once(api, clinic):
     await asyncio.gather(*(create_study(api, clinic.key, uid=f"5.{i}") for i in range(10)))
     data = await api.ok(LIST, {"first": 100}, token=clinic.key)
     assert data["studies"]["totalCount"] == 10
+
+
+@pytest.fixture
+def users_statements(services):
+    """SQL statements that read the users table, as they run."""
+    from sqlalchemy import event
+
+    seen: list[str] = []
+    engine = services.db.read_engine.sync_engine
+
+    def note(_conn, _cursor, statement, *_args):
+        if "FROM users" in statement:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    yield seen
+    event.remove(engine, "before_cursor_execute", note)
+
+
+async def test_a_page_reads_its_assignees_in_one_statement_and_only_when_asked(
+        api, services, clinic, populated, users_statements):
+    rad, second = populated["rad"], await add_user(services, clinic.id, first_name="Bo")
+    await api.ok("mutation($id: ID!, $u: ID) { updateStudy(id: $id, input: {assignedTo: $u}) { id } }",
+                 {"id": populated["ids"][0], "u": second.id}, token=clinic.key)
+    query = """{ studies(first: 10, orderBy: CREATED_AT_ASC) {
+        nodes { id ...A } edges { node { assignedTo { lastName } } } } }
+      fragment A on Study { assignedTo { id firstName } }"""
+    users_statements.clear()
+    data = (await api.ok(query, token=clinic.key))["studies"]
+    assert [n["assignedTo"] and n["assignedTo"]["id"] for n in data["nodes"]] == [second.id, rad.id, None, None, rad.id]
+    assert data["nodes"][0]["assignedTo"]["firstName"] == "Bo"
+    assert [e["node"]["assignedTo"] is not None for e in data["edges"]] == [True, True, False, False, True]
+    assert len(users_statements) == 1  # both assignees, for nodes and edges alike
+    users_statements.clear()
+    await api.ok("{ studies(first: 10) { nodes { id severity } } }", token=clinic.key)
+    assert users_statements == []
