@@ -152,12 +152,15 @@ async def run(ctx: Bench) -> None:
         for p in started:
             ctx.procs.stop(p)
 
+    cores = os.cpu_count() or 1
     rows = []
     for ph in phases:
+        cpu = ph.cpu_per_op + ph.db_cpu_per_op + ph.client_cpu_per_op
         rows.append([ph.label, ph.processes, ph.run.rate, ph.run.pct(50) * 1e3, ph.run.pct(99) * 1e3,
-                     ph.cpu_per_op * 1e3, ph.db_cpu_per_op * 1e3, ph.client_cpu_per_op * 1e3, ph.run.errors])
+                     ph.cpu_per_op * 1e3, ph.db_cpu_per_op * 1e3, ph.client_cpu_per_op * 1e3,
+                     ph.run.rate * cpu, cores / cpu if cpu else "-", ph.run.errors])
     if why_no_cycle:
-        rows += [["report cycle", n, f"n/a: {why_no_cycle}", "-", "-", "-", "-", "-", "-"] for n in (1, 2)]
+        rows += [["report cycle", n, f"n/a: {why_no_cycle}"] + ["-"] * 8 for n in (1, 2)]
     two = next((ph for ph in phases if ph.label == "createStudy" and ph.processes == 2), None)
     met = two is not None and two.run.rate >= TARGET_CREATES_PER_SECOND
     notes = [
@@ -168,6 +171,8 @@ async def run(ctx: Bench) -> None:
         "report cycle = createStudy(assignedTo) -> startReport(userId) -> signReport (3 requests, PDF rendered"
         " in signReport); rate in cycles/s.",
         "CPU ms/op: all server processes of the row, the bench DB backends, and the load generator, per operation.",
+        f"cores busy: ops/s x those three CPU figures; CPU ceiling: the rate at which they would use all {cores}"
+        " cores of this machine (what no tuning of locks or concurrency can pass without less CPU per operation).",
         f"Target >= {TARGET_CREATES_PER_SECOND} createStudy/s with two processes: "
         + (f"MET ({two.run.rate:,.0f}/s)" if met else f"NOT MET ({two.run.rate:,.0f}/s)" if two else "not measured"),
     ]
@@ -177,6 +182,6 @@ async def run(ctx: Bench) -> None:
     ctx.print(table(
         "4. Writes (PostgreSQL, HTTP loopback)",
         ["operation", "processes", "ops/s", "p50 ms", "p99 ms", "server CPU ms/op", "DB CPU ms/op",
-         "client CPU ms/op", "errors"],
+         "client CPU ms/op", "cores busy", "CPU ceiling ops/s", "errors"],
         rows, notes,
     ))
