@@ -137,14 +137,13 @@ async def authenticate(db: Database, signer: Signer, token: str | None) -> Princ
     if not token:
         raise Unauthenticated()
     if token.startswith(API_KEY_PREFIX):
-        async with db.read() as session:
-            row = (
-                await session.execute(
-                    select(ApiKey.id, Clinic.id, Clinic.name)
-                    .join(Clinic, Clinic.id == ApiKey.clinic_id)
-                    .where(ApiKey.key_hash == hash_api_key(token), ApiKey.revoked_at.is_(None))
-                )
-            ).first()
+        row = (
+            await db.fetch(
+                select(ApiKey.id, Clinic.id, Clinic.name)
+                .join(Clinic, Clinic.id == ApiKey.clinic_id)
+                .where(ApiKey.key_hash == hash_api_key(token), ApiKey.revoked_at.is_(None))
+            )
+        ).first()
         if row is None:
             raise Unauthenticated("The API key is not valid.")
         return Principal(clinic_id=row[1], clinic_name=row[2], api_key_id=row[0])

@@ -83,8 +83,7 @@ class ResponseCache:
         """The entry's key for this request, or None when its answer must not be cached."""
         if not self.enabled or not query or not _cacheable_document(query, operation_name):
             return None
-        async with self._db.read() as session:
-            version = await data_version(session, principal.clinic_id)
+        version = (await self._db.fetch(data_version(principal.clinic_id))).scalar()
         if version is None:
             return None
         raw = json.dumps(

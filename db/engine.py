@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from sqlalchemy import event, text
+from sqlalchemy import Executable, Result, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -71,12 +71,23 @@ class Database:
             self.engine, expire_on_commit=False, sync_session_class=VersionedSession
         )
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        # One-statement reads need no transaction: on PostgreSQL they run in autocommit, which saves
+        # the BEGIN and ROLLBACK round trips a session would make around them.
+        self._single_reads = (
+            self.read_engine if self.is_sqlite else self.read_engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self.after_commit: list[AfterCommit] = []
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         async with self._read_sessions() as session:
             yield session
+
+    async def fetch(self, statement: Executable) -> Result:
+        """The whole result of one read-only statement of Core columns (not ORM objects), run on its
+        own: what it reads is one consistent snapshot, as any single statement's is."""
+        async with self._single_reads.connect() as conn:
+            return await conn.execute(statement)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

@@ -7,7 +7,7 @@ themselves; a bulk UPDATE/DELETE statement must call `touch` for the clinic it c
 
 from __future__ import annotations
 
-from sqlalchemy import event, select, update
+from sqlalchemy import Select, event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -54,5 +54,6 @@ def _before_commit(session: Session) -> None:
         )
 
 
-async def data_version(session: AsyncSession, clinic_id: str) -> int | None:
-    return await session.scalar(select(Clinic.data_version).where(Clinic.id == clinic_id))
+def data_version(clinic_id: str) -> Select:
+    """The statement that reads the clinic's data version (None when there is no such clinic)."""
+    return select(Clinic.data_version).where(Clinic.id == clinic_id)

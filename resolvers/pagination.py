@@ -120,7 +120,6 @@ async def paginate(
         return signer.sign("cursor", [scope, order.name, order.key_of(row)])
 
     async def count() -> int:
-        async with db.read() as session:
-            return await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+        return (await db.fetch(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one()
 
     return Page(rows=rows, has_next=has_next, count=count, sign=sign)

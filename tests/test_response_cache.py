@@ -124,8 +124,7 @@ async def test_each_commit_moves_the_version_once_and_a_refused_one_not_at_all(a
     from db.versions import data_version
 
     async def version():
-        async with services.db.read() as session:
-            return await data_version(session, clinic.id)
+        return (await services.db.fetch(data_version(clinic.id))).scalar()
 
     start = await version()
     s = await create_study(api, clinic.key, uid="9.6")
