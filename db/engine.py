@@ -94,11 +94,16 @@ class Database:
         """One transaction: committed when the block ends, rolled back if it raises.
 
         Events appended in it (db.events.append_event) are handed to the after-commit hooks
-        once the commit has succeeded.
+        once the commit has succeeded. Callables in session.info["on_end"] run when the
+        transaction has ended, either way.
         """
         async with self._write_sessions() as session:
-            async with session.begin():
-                yield session
+            try:
+                async with session.begin():
+                    yield session
+            finally:
+                for end in session.info.pop("on_end", []):  # committed or rolled back
+                    end()
             events = session.info.pop("events", [])
         if events:
             for hook in self.after_commit:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import bindparam, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,6 +66,33 @@ _NUMBERED_INSERT = text(
 ).bindparams(*(bindparam(c, type_=Event.__table__.c[c].type) for c in _EVENT_COLUMNS))
 
 
+# This process's writers of one clinic take turns here before they queue on the clinic's row lock.
+# PostgreSQL wakes every transaction waiting on a row when its holder ends, and all but one go
+# back to waiting: sixteen writers queued there cost it ~0.7 ms of CPU per write. Here, at most one
+# transaction per process waits on the row. (Per event loop: asyncio locks belong to one.)
+_turns: WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = WeakKeyDictionary()
+# A turn is never waited for longer: past this, the writer queues on the row itself, where
+# PostgreSQL would see a deadlock that a wait in this process hides from it.
+TURN_WAIT_SECONDS = 5.0
+
+
+async def _take_turn(session: AsyncSession, clinic_id: str) -> None:
+    """Wait for this process's turn at the clinic's number; it passes on when the transaction ends
+    (db.engine.Database.write runs session.info["on_end"])."""
+    held = session.info.setdefault("turns", set())
+    if clinic_id in held:
+        return
+    locks = _turns.setdefault(asyncio.get_running_loop(), {})
+    lock = locks.setdefault(clinic_id, asyncio.Lock())
+    try:
+        async with asyncio.timeout(TURN_WAIT_SECONDS):
+            await lock.acquire()
+    except TimeoutError:
+        return
+    held.add(clinic_id)
+    session.info.setdefault("on_end", []).append(lock.release)
+
+
 async def append_event(
     session: AsyncSession,
     study: Study,
@@ -78,7 +107,9 @@ async def append_event(
 
     The change itself is flushed first, so that the clinic's row lock, taken by the event, is held
     for as little as possible: on PostgreSQL one statement takes the number and writes the event,
-    and only the commit follows (writers of one clinic queue on that lock)."""
+    and only the commit follows (writers of one clinic queue on that lock, each process's in turn).
+    So after this call a transaction must not wait for a row that another could hold before its
+    own call (it could be waiting for the turn); the turn's time limit keeps a mistake from hanging."""
     await session.flush()
     clinic_id = study.clinic_id
     values = {
@@ -93,6 +124,7 @@ async def append_event(
         "occurred_at": at or utcnow(),
     }
     if session.bind.dialect.name == "postgresql":
+        await _take_turn(session, clinic_id)
         seq = (await session.execute(_NUMBERED_INSERT, values)).scalar_one()
         versions.bumped(session, clinic_id)
     else:

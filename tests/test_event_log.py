@@ -45,3 +45,39 @@ async def test_sequence_is_gap_free_per_clinic_under_concurrency(api, services, 
                            for i in range(8) for key in (clinic.key, other_clinic.key)))
     for c in (clinic, other_clinic):
         assert [e.seq for e in await events_of(services, c.id)] == list(range(1, 9))
+
+
+async def test_a_clinics_writers_take_turns_and_a_failed_one_passes_its_turn_on(api, services, clinic, monkeypatch):
+    """On PostgreSQL a process's writers of one clinic wait for their turn before its row lock; a
+    transaction that fails after taking it must not keep it, and a turn held too long (a bug) is
+    given up on rather than hang the writers behind it."""
+    from db import events
+
+    s = await create_study(api, clinic.key, uid="8.4")
+    if services.db.is_sqlite:
+        return  # one writer at a time anyway: no turns
+    update = 'mutation($id: ID!, $h: String) { updateStudy(id: $id, input: {clinicalHistory: $h}) { id } }'
+
+    class Failed(Exception):
+        pass
+
+    try:
+        async with services.db.write() as session:
+            study = await session.get(events.Study, s["id"])
+            await events.append_event(session, study, "study.updated", before=None, status_before=None)
+            raise Failed()
+    except Failed:
+        pass
+    async with asyncio.timeout(2):  # well within TURN_WAIT_SECONDS: the turn was passed on
+        await api.ok(update, {"id": s["id"], "h": "after a failure"}, token=clinic.key)
+
+    monkeypatch.setattr(events, "TURN_WAIT_SECONDS", 0.3)
+    stuck = events._turns[asyncio.get_running_loop()][clinic.id]
+    await stuck.acquire()  # as if a transaction kept its turn forever
+    try:
+        async with asyncio.timeout(5):
+            await api.ok(update, {"id": s["id"], "h": "past a stuck turn"}, token=clinic.key)
+    finally:
+        stuck.release()
+    kinds = [e.kind for e in await events_of(services, clinic.id)]
+    assert kinds == ["study.created", "study.updated", "study.updated"]  # the failed one left nothing
