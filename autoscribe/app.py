@@ -20,6 +20,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from autoscribe.context import Context
 from autoscribe.errors import Unauthenticated
 from autoscribe.files import report_pdf
+from autoscribe.gc_after_bursts import CollectAfterBursts
 from autoscribe.invitation_page import answer_invitation, show_invitation
 from autoscribe.middleware import BodyLimit, RequestLog
 from autoscribe.reroute import open_reroute
@@ -46,6 +47,7 @@ class GraphQLApp(GraphQL):
         self.svc = svc
         self.responses = ResponseCache(svc.db, svc.settings.response_cache_entries)
         self.connections = ConnectionSlots(svc.settings.max_connections_per_key)
+        self.bursts = CollectAfterBursts()
         self._shared_json = SharedJson()
 
     async def __call__(self, scope, receive, send):
@@ -104,6 +106,7 @@ class GraphQLApp(GraphQL):
         except Unauthenticated:
             raise ConnectionRejectionError() from None
         self.connections.acquire(context.request.scope, principal)
+        self.bursts.connected()
 
 
 def _refusal(refused: HTTPException) -> JSONResponse:
