@@ -14,13 +14,29 @@ executor's, only sooner (tests/test_execution.py compares the two).
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from graphql import GraphQLObjectType, Undefined, is_leaf_type, is_non_null_type
 from graphql.execution.middleware import MiddlewareManager
-from graphql.pyutils import Path, gather_with_cancel
+from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+try:
+    from graphql.pyutils import gather_with_cancel
+except ImportError:  # another graphql-core: see STANDARD below
+    gather_with_cancel = None
+
+# The executor below follows graphql-core 3.3's execute_fields; with another graphql-core whose
+# loop differs, the standard executor is used (tests/test_execution.py then says so).
+STANDARD = StrawberryGraphQLCoreExecutionContext
+_FOLLOWS = (
+    gather_with_cancel is not None
+    and callable(getattr(STANDARD, "complete_leaf_value", None))
+    and list(inspect.signature(STANDARD.execute_fields).parameters)
+    == ["self", "parent_type", "source_value", "path", "grouped_field_set", "position_context"]
+)
 
 # Per object type: field name -> (Strawberry's basic resolver, the scalar or enum type, non-null).
 _Plan = dict[str, tuple[Any, Any, bool]]
@@ -47,7 +63,7 @@ def _has_middleware(manager: MiddlewareManager | None) -> bool:
     return manager is not None and bool(manager.middlewares)
 
 
-class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
+class _ExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def execute_fields(self, parent_type, source_value, path, grouped_field_set, position_context):
         """graphql-core's, with the plain scalar fields answered in the loop (no Path, no call)."""
         if _has_middleware(self.middleware_manager):
@@ -100,3 +116,6 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return results
 
         return get_results()
+
+
+ExecutionContext = _ExecutionContext if _FOLLOWS else STANDARD
