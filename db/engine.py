@@ -110,8 +110,7 @@ class Database:
                 await hook(events)
 
     async def ping(self) -> None:
-        async with self.read_engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        await self.fetch(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -16,18 +16,23 @@ WORKLIST = """query($first: Int) { studies(first: $first, orderBy: PRIORITY) {
   totalCount nodes { id studyDescription severity assignedTo { id firstName } } } }"""
 
 
-@pytest.fixture
-def executions(monkeypatch):
-    """How many times the studies query really ran."""
+def count_calls(monkeypatch, module, name: str) -> list:
+    """A list that gains an item each time the resolver function `module.name` really runs."""
     calls = []
-    real = studies.list_studies
+    real = getattr(module, name)
 
     async def counted(*args, **kwargs):
         calls.append(1)
         return await real(*args, **kwargs)
 
-    monkeypatch.setattr(studies, "list_studies", counted)
+    monkeypatch.setattr(module, name, counted)
     return calls
+
+
+@pytest.fixture
+def executions(monkeypatch):
+    """How many times the studies query really ran."""
+    return count_calls(monkeypatch, studies, "list_studies")
 
 
 async def test_unchanged_worklist_is_served_without_executing(api, clinic, executions):
@@ -77,14 +82,7 @@ async def test_time_dependent_fields_are_never_cached(api, services, clinic, mon
     from resolvers import reports
 
     _study, report, _rad, _token = await signed_report(api, services, clinic)
-    calls = []
-    real = reports.get_report
-
-    async def counted(*args, **kwargs):
-        calls.append(1)
-        return await real(*args, **kwargs)
-
-    monkeypatch.setattr(reports, "get_report", counted)
+    calls = count_calls(monkeypatch, reports, "get_report")
     query = "query($id: ID!) { report(id: $id) { id pdfUrl } }"
     for _ in range(2):
         assert (await api.ok(query, {"id": report["id"]}, token=clinic.key))["report"]["pdfUrl"]
