@@ -17,6 +17,8 @@ from db.types import UTCDateTime
 
 T = TypeVar("T")
 MAX_PAGE = 100
+# A connection's page when `first` is not given (also what the query cost counts for it).
+DEFAULT_PAGE = 25
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from strawberry.types.unset import UNSET
 from db import models
 from db.types import utcnow
 from resolvers import invitation_links, invitations
+from resolvers.pagination import DEFAULT_PAGE
 from schema.enums import (
     AssignableUserLevel,
     ClinicRole,
@@ -149,7 +150,7 @@ class InvitationQuery:
         self,
         info: strawberry.Info,
         filter: InvitationFilter | None = None,
-        first: int | None = 25,
+        first: int | None = DEFAULT_PAGE,
         after: str | None = None,
     ) -> InvitationConnection:
         principal = await info.context.principal()

@@ -12,6 +12,7 @@ from strawberry.types.unset import UNSET
 from db import models
 from resolvers import studies
 from resolvers.loaders import NOT_LOADED, loaded
+from resolvers.pagination import DEFAULT_PAGE
 from schema.enums import HeightUnit, Severity, Sex, StudyOrder, StudyReportStatus, WeightUnit
 from schema.inputs import given
 from schema.node import Node
@@ -315,7 +316,7 @@ class StudyQuery:
         info: strawberry.Info,
         filter: StudyFilter | None = None,
         order_by: StudyOrder | None = StudyOrder.CREATED_AT_DESC,
-        first: int | None = 25,
+        first: int | None = DEFAULT_PAGE,
         after: str | None = None,
     ) -> StudyConnection:
         principal = await info.context.principal()

@@ -10,6 +10,7 @@ from strawberry.types.unset import UNSET
 
 from db import models
 from resolvers import users
+from resolvers.pagination import DEFAULT_PAGE
 from schema.enums import AssignableUserLevel, ClinicRole, InvitedSource, StudyOrder, UserLevel, UserStatus
 from schema.inputs import given
 from schema.node import Node
@@ -56,7 +57,7 @@ class User(Node):
         info: strawberry.Info,
         filter: Annotated[StudyFilter, strawberry.lazy("schema.study")] | None = None,
         order_by: StudyOrder | None = StudyOrder.PRIORITY,
-        first: int | None = 25,
+        first: int | None = DEFAULT_PAGE,
         after: str | None = None,
     ) -> Annotated[StudyConnection, strawberry.lazy("schema.study")]:
         from schema.study import assigned_studies
@@ -133,7 +134,7 @@ class UserQuery:
         self,
         info: strawberry.Info,
         filter: UserFilter | None = None,
-        first: int | None = 25,
+        first: int | None = DEFAULT_PAGE,
         after: str | None = None,
     ) -> UserConnection:
         principal = await info.context.principal()
