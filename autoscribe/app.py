@@ -45,7 +45,8 @@ class GraphQLApp(GraphQL):
             **kwargs,
         )
         self.svc = svc
-        self.responses = ResponseCache(svc.db, svc.settings.response_cache_entries)
+        self.responses = ResponseCache(
+            svc.db, svc.settings.response_cache_entries, svc.settings.response_cache_bytes)
         self.connections = ConnectionSlots(svc.settings.max_connections_per_key)
         self.bursts = CollectAfterBursts()
         self._shared_json = SharedJson()

@@ -7,8 +7,10 @@ the first request after any change executes as usual. Each process keeps its own
 the version is read from the database on every request, so several processes never serve each
 other's stale answers.
 
-Not cached: anything but queries, answers with errors, and documents that select a field whose
-value depends on the time rather than on the data (presigned URLs, expiry flags).
+Not cached: anything but queries, answers with errors (a request refused for its cost among them),
+documents that select a field whose value depends on the time rather than on the data (presigned
+URLs, expiry flags), and answers bigger than a quarter of the cache's byte bound. The cache holds
+at most max_entries answers and max_bytes of them, the least recently used leaving first.
 """
 
 from __future__ import annotations
@@ -68,10 +70,13 @@ class Encoded(str):
 
 
 class ResponseCache:
-    def __init__(self, db: Database, max_entries: int):
+    def __init__(self, db: Database, max_entries: int, max_bytes: int):
         self._db = db
-        self._max = max_entries
+        self._max = max_entries if max_bytes > 0 else 0
+        self._max_bytes = max_bytes
         self._entries: OrderedDict[str, Encoded] = OrderedDict()
+        # The answers' JSON is ASCII (json.dumps escapes the rest): characters are bytes.
+        self.bytes = 0
         self.hits = 0
         self.misses = 0
 
@@ -102,7 +107,12 @@ class ResponseCache:
         return data
 
     def put(self, key: str, data: Encoded) -> None:
+        if len(data) > self._max_bytes // 4:
+            return  # one answer would push out most others
+        if (old := self._entries.pop(key, None)) is not None:
+            self.bytes -= len(old)
         self._entries[key] = data
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
+        self.bytes += len(data)
+        while len(self._entries) > self._max or self.bytes > self._max_bytes:
+            _, evicted = self._entries.popitem(last=False)
+            self.bytes -= len(evicted)

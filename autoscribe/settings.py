@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     max_connections_per_key: int = 200
     # Query answers kept per process (autoscribe.response_cache); 0 turns the cache off.
     response_cache_entries: int = 256
+    # ... and their total size: an answer over a quarter of it is not kept at all.
+    response_cache_bytes: int = 64 * 1024 * 1024
     reroute_ttl_seconds: int = 3600
     pdf_url_ttl_seconds: int = 3600
     invitation_ttl_days: int = 7

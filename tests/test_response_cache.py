@@ -1,9 +1,13 @@
 """The response cache: an unchanged worklist is answered without executing, and never stale."""
 
+import contextlib
+
+import httpx
 import pytest
 from sqlalchemy import update
 
 from autoscribe.app import create_app
+from autoscribe.auth import create_clinic
 from db.models import Study
 from resolvers import studies
 from tests import conftest
@@ -27,6 +31,15 @@ def count_calls(monkeypatch, module, name: str) -> list:
 
     monkeypatch.setattr(module, name, counted)
     return calls
+
+
+@contextlib.asynccontextmanager
+async def own_app(database_url: str, **settings):
+    """An app instance of its own on the test database (as another server process would be): (app, api)."""
+    app = create_app(conftest.test_settings(database_url, **settings))
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
+            yield app, Api(c)
 
 
 @pytest.fixture
@@ -104,17 +117,12 @@ async def test_errors_are_not_cached(api, clinic, executions):
 
 async def test_a_change_through_another_process_is_seen(database_url, api, clinic, executions):
     """Two app instances on one database, as two server processes would be."""
-    import httpx
-
     await create_study(api, clinic.key, uid="9.4")
-    other = create_app(conftest.test_settings(database_url))
-    async with other.router.lifespan_context(other):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=other), base_url="http://testserver") as c:
-            api_b = Api(c)
-            before = await api_b.ok(WORKLIST, token=clinic.key)
-            assert before["studies"]["totalCount"] == 1
-            await create_study(api, clinic.key, uid="9.5")  # through the first instance
-            after = await api_b.ok(WORKLIST, token=clinic.key)
+    async with own_app(database_url) as (_, api_b):
+        before = await api_b.ok(WORKLIST, token=clinic.key)
+        assert before["studies"]["totalCount"] == 1
+        await create_study(api, clinic.key, uid="9.5")  # through the first instance
+        after = await api_b.ok(WORKLIST, token=clinic.key)
     assert after["studies"]["totalCount"] == 2
 
 
@@ -132,3 +140,30 @@ async def test_each_commit_moves_the_version_once_and_a_refused_one_not_at_all(a
     await api.error('mutation($id: ID!) { updateStudy(id: $id, input: {studyDescription: " "}) { id } }',
                     {"id": s["id"]}, token=clinic.key)
     assert await version() == start + 1
+
+
+async def test_the_response_cache_is_bounded_by_bytes(database_url, executions):
+    async with own_app(database_url, response_cache_bytes=8000) as (app, api):
+        key = (await create_clinic(app.state.services.db, "Bytes Imaging"))[1]
+        for i in range(12):
+            await create_study(api, key, uid=f"7.9.{i}", studyDescription="CT Head " + "x" * 120)
+        cache = app.state.graphql.responses
+
+        # Answers of ~200 bytes per study: the oldest go once about 8,000 bytes of others are held.
+        for first in range(1, 5):
+            await api.ok(WORKLIST, {"first": first}, token=key)
+        assert len(executions) == 4
+        await api.ok(WORKLIST, {"first": 1}, token=key)
+        assert len(executions) == 4  # still held
+        for first in range(5, 12):
+            await api.ok(WORKLIST, {"first": first}, token=key)
+        assert 6000 < cache.bytes <= 8000
+        await api.ok(WORKLIST, {"first": 2}, token=key)
+        assert len(executions) == 12  # evicted: executed again
+
+        # An answer over a quarter of the bound is not cached at all.
+        big = await api.ok(WORKLIST, {"first": 12}, token=key)
+        assert len(str(big)) > 2000
+        held = list(cache._entries)
+        await api.ok(WORKLIST, {"first": 12}, token=key)
+        assert len(executions) == 14 and list(cache._entries) == held
