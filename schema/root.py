@@ -6,7 +6,7 @@ from functools import partial
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.exceptions import InvalidOperationTypeError
@@ -15,6 +15,7 @@ from strawberry.types.graphql import OperationType
 
 from autoscribe.settings import Settings
 from schema import multicast
+from schema.admission import Admission, anonymous, without_suggestions
 from schema.errors import present
 from schema.execution import ExecutionContext
 from schema.input_text import NoNulInLiterals, nul_in_variables
@@ -67,7 +68,11 @@ class AutoScribeSchema(strawberry.Schema):
                     "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql.",
                     extensions={"code": "BAD_USER_INPUT"},
                 )])
-        return present(result, _arg(args, kwargs, "context_value", 2), _arg(args, kwargs, "operation_name", 4))
+        context = _arg(args, kwargs, "context_value", 2)
+        if result.errors and await anonymous(context):
+            # Variable coercion names enum values too ("Did you mean the enum value …?").
+            result.errors = without_suggestions(result.errors)
+        return present(result, context, _arg(args, kwargs, "operation_name", 4))
 
     async def stream(self, *args, **kwargs):
         context = _arg(args, kwargs, "context_value", 2)
@@ -124,7 +129,8 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
             partial(ParserCache, maxsize=256),
             partial(AddValidationRules, rules),
-            partial(ValidationCache, maxsize=256),
+            # The query cost, then the cached validation (ValidationCache's, with rules for the caller).
+            partial(Admission, max_cost=settings.max_query_cost, maxsize=256),
         ],
     )
 
