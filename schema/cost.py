@@ -64,7 +64,8 @@ def query_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: st
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
     counter = _Counter(schema, document)
-    costs = [counter.operation(op, variables or {}) for op in (chosen or operations)]
+    variables = variables if isinstance(variables, dict) else {}  # anything else is refused later
+    costs = [counter.operation(op, variables) for op in (chosen or operations)]
     return max(costs, default=0)
 
 
