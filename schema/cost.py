@@ -14,8 +14,7 @@ studies answers 10,000 objects. The cost counts the document as it would be exec
 
 Each fragment's cost is computed once per connection page it is spread under (memoised), so the
 count is linear in the size of the document whatever the nesting: 25 levels of doubling are refused
-in well under a millisecond, before graphql-core's validation (whose overlap check can itself be
-exponential in such fan-out) ever sees them. Introspection (`__schema`, `__type`) is answered from
+in well under a millisecond, before graphql-core's validation sees them (schema.admission). Introspection (`__schema`, `__type`) is answered from
 the schema in memory and its lists count once: an introspection query costs what it spells out.
 """
 
