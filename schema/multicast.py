@@ -60,7 +60,7 @@ from autoscribe.auth import Principal
 from autoscribe.auth_cache import auth_cache
 from autoscribe.context import Context
 from autoscribe.errors import AppError, Forbidden, RateLimited
-from autoscribe.revocation import revocations, revoked_error
+from autoscribe.revocation import Revocations, revocations, revoked_error
 from db.events import Revocation
 
 log = logging.getLogger("autoscribe.multicast")
@@ -234,8 +234,8 @@ class Group:
         self.checker: asyncio.Task | None = None
         # Set by a member that has taken all it had.
         self.space = asyncio.Event()
-        # The revocations' version when the members were last looked up in them.
-        self.revocations_seen = -1
+        # The revocations' version when the members were last looked up in them (none had joined).
+        self.revocations_seen = registry.revocations.version
         registry.running.add(self)
 
     def joinable(self) -> bool:
@@ -269,7 +269,7 @@ class Group:
 
     def drop_revoked(self) -> None:
         """End the members whose access has been revoked, before anything more is written to them."""
-        registry = revocations(self.registry.svc)
+        registry = self.registry.revocations
         self.revocations_seen = registry.version
         for member in list(self.members):
             principal = member.context.known_principal()
@@ -324,7 +324,7 @@ class Group:
                     item = await anext(source)
                 except StopAsyncIteration:
                     break
-                if revocations(self.registry.svc).version != self.revocations_seen:
+                if self.registry.revocations.version != self.revocations_seen:
                     self.drop_revoked()
                 self.delivered += 1
                 self.registry.executions += 1
@@ -361,6 +361,7 @@ class Groups:
         self.groups: dict[tuple, Group] = {}
         # Every group not yet closed, joinable or not (`groups` holds the joinable ones).
         self.running: set[Group] = set()
+        self.revocations = revocations(svc) if svc is not None else Revocations()
         # Results executed by groups, and results written to members' sockets directly (for the
         # tests and for diagnosis).
         self.executions = 0
