@@ -88,12 +88,18 @@ async def create_api_key(db: Database, clinic_id: str, name: str = "default") ->
     return key_id, key
 
 
-async def create_clinic(db: Database, name: str) -> tuple[str, str]:
-    """A new clinic and its first API key: (clinic ID, API key)."""
+async def open_clinic(db: Database, name: str) -> tuple[str, str, str]:
+    """A new clinic and its first API key: (clinic ID, key ID, API key)."""
     clinic_id = new_id("clinic")
     async with db.write() as session:
         session.add(Clinic(id=clinic_id, name=name, event_seq=0))
-    _key_id, key = await create_api_key(db, clinic_id)
+    key_id, key = await create_api_key(db, clinic_id)
+    return clinic_id, key_id, key
+
+
+async def create_clinic(db: Database, name: str) -> tuple[str, str]:
+    """A new clinic and its first API key: (clinic ID, API key)."""
+    clinic_id, _key_id, key = await open_clinic(db, name)
     return clinic_id, key
 
 
@@ -106,21 +112,32 @@ def mint_session_token(signer: Signer, user: User, ttl_seconds: int, *, read_onl
     return token, expires
 
 
-async def record_login(db: Database, user: User) -> None:
-    """Note that the user's session was used now, unless that was noted less than a minute ago."""
+async def _record_use(db: Database, column, row_id: str, last: datetime | None, *,
+                      clinic_id: str | None = None) -> datetime | None:
+    """Set the row's `column` (a "last used" time) to now, unless it was set less than a minute ago
+    (then None). `clinic_id`: the clinic whose data version the change bumps (when it is shown)."""
     now = datetime.now(timezone.utc)
     since = now - LOGIN_RECORD_INTERVAL
-    if user.last_login_at is not None and user.last_login_at > since:
-        return
+    if last is not None and last > since:
+        return None
+    model = column.class_
     async with db.write() as session:
         await session.execute(
-            update(User)
-            .where(User.id == user.id, or_(User.last_login_at.is_(None), User.last_login_at <= since))
-            .values(last_login_at=now)
+            update(model)
+            .where(model.id == row_id, or_(column.is_(None), column <= since))
+            .values({column.key: now})
             .execution_options(synchronize_session=False)
         )
-        touch(session, user.clinic_id)
-    user.last_login_at = now
+        if clinic_id is not None:
+            touch(session, clinic_id)
+    return now
+
+
+async def record_login(db: Database, user: User) -> None:
+    """Note that the user's session was used now, unless that was noted less than a minute ago."""
+    now = await _record_use(db, User.last_login_at, user.id, user.last_login_at, clinic_id=user.clinic_id)
+    if now is not None:
+        user.last_login_at = now
 
 
 def bearer_from_header(value: str | None) -> str | None:
@@ -139,13 +156,15 @@ async def authenticate(db: Database, signer: Signer, token: str | None) -> Princ
     if token.startswith(API_KEY_PREFIX):
         row = (
             await db.fetch(
-                select(ApiKey.id, Clinic.id, Clinic.name)
+                select(ApiKey.id, Clinic.id, Clinic.name, ApiKey.last_used_at)
                 .join(Clinic, Clinic.id == ApiKey.clinic_id)
                 .where(ApiKey.key_hash == hash_api_key(token), ApiKey.revoked_at.is_(None))
             )
         ).first()
         if row is None:
             raise Unauthenticated("The API key is not valid.")
+        # Not shown through the API: no clinic data version to bump (the response cache stays).
+        await _record_use(db, ApiKey.last_used_at, row[0], row[3])
         return Principal(clinic_id=row[1], clinic_name=row[2], api_key_id=row[0])
     if token.startswith(SESSION_PREFIX):
         payload = signer.verify("session", token[len(SESSION_PREFIX):])

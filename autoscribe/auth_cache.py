@@ -6,9 +6,10 @@ ends its subscriptions. Done one query per connection, 10,000 connections of one
 INTERNAL_SERVER_ERROR). Here the connections of one token share one authentication per TTL, and
 concurrent misses share the one query in flight, so the cost is one query per token per TTL.
 
-Only successes are kept: a refused token is asked about again next time. Revocation takes effect
-within live_auth_check_seconds + the TTL. HTTP requests and new connections do not use this
-(they authenticate afresh).
+Only successes are kept: a refused token is asked about again next time. A revocation this process
+learns of (autoscribe.revocation) is forgotten at once, and a principal it names is never handed
+out; one it never learns of takes effect within live_auth_check_seconds + the TTL. HTTP requests
+and new connections do not use this (they authenticate afresh).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import time
 
 from autoscribe.auth import Principal, authenticate
 from autoscribe.errors import Unauthenticated
+from autoscribe.revocation import Revocations, revocations
 from autoscribe.services import Services
+from db.events import Revocation
 
 TTL_SECONDS = 2.0
 MAX_ENTRIES = 4096
@@ -28,6 +31,7 @@ MAX_ENTRIES = 4096
 class AuthCache:
     def __init__(self, svc: Services, ttl: float = TTL_SECONDS, max_entries: int = MAX_ENTRIES):
         self._svc = svc
+        self._revocations: Revocations = revocations(svc)
         self.ttl = ttl
         self._max = max_entries
         # sha256(token) -> (good until, the authentication: in flight or done)
@@ -41,7 +45,7 @@ class AuthCache:
         now = time.monotonic()
         entry = self._entries.get(key)
         if entry is not None and (now < entry[0] or not entry[1].done()):
-            return await asyncio.shield(entry[1])
+            return self._standing(await asyncio.shield(entry[1]))
         self.misses += 1
         future = asyncio.ensure_future(authenticate(self._svc.db, self._svc.signer, token))
         self._entries.pop(key, None)
@@ -54,7 +58,25 @@ class AuthCache:
                 del self._entries[key]
 
         future.add_done_callback(forget_failure)
-        return await asyncio.shield(future)
+        return self._standing(await asyncio.shield(future))
+
+    def _standing(self, principal: Principal) -> Principal:
+        self._revocations.check(principal)
+        return principal
+
+    def forget(self, revocation: Revocation) -> None:
+        """Drop what is kept of the revoked principal, and authentications still in flight (begun,
+        perhaps, before the revocation was committed)."""
+        for key, (_until, future) in list(self._entries.items()):
+            if not future.done():
+                stale = True
+            elif future.cancelled() or future.exception() is not None:
+                stale = False  # never kept
+            else:
+                principal = future.result()
+                stale = (principal.api_key_id if revocation.kind == "key" else principal.user_id) == revocation.id
+            if stale:
+                del self._entries[key]
 
 
 def auth_cache(svc: Services) -> AuthCache:
@@ -63,4 +85,5 @@ def auth_cache(svc: Services) -> AuthCache:
     if cache is None:
         ttl = min(TTL_SECONDS, svc.settings.live_auth_check_seconds)
         cache = svc.extras["auth_cache"] = AuthCache(svc, ttl)
+        revocations(svc).on_revoked(cache.forget)
     return cache

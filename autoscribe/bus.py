@@ -1,7 +1,8 @@
 """The event bus: after a commit, wake that clinic's subscribers in every server process.
 
-A message is only a wake-up, `{"c": clinic, "s": seq}`; the event log in the database is the
-truth. Subscribers read the log after each wake-up, so a lost message costs latency, never an
+A message is a wake-up, `{"c": clinic, "s": seq}`, or a revocation, `{"r": "key"|"user", "i": ID,
+"e": epoch, "c": clinic}` (autoscribe.revocation: that principal's subscriptions end at once); the
+event log in the database is the truth (a revocation is in it too, before any later event). Subscribers read the log after each wake-up, so a lost message costs latency, never an
 event: on (re)connecting every subscriber is woken, and a periodic poll of the clinics' last
 seq wakes anyone whose wake-up never came (a publish that failed in some process).
 
@@ -24,7 +25,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from broadcaster import Broadcast
 
 from autoscribe.bus_redis import RedisPubSubBackend
-from db.events import CommittedEvent
+from db.events import CommittedEvent, Revocation
 
 log = logging.getLogger("autoscribe.bus")
 
@@ -92,7 +93,11 @@ class EventBus:
         self._known: dict[str, int] = {}
         # Wake-ups not yet published, coalesced per clinic (the highest seq is all that matters).
         self._pending: dict[str, int] = {}
+        # Revocations not yet published, in commit order: each goes out before any later wake-up.
+        self._pending_revocations: list[Revocation] = []
         self._has_pending = asyncio.Event()
+        # Given each revocation received from the bus (autoscribe.revocation.Revocations.note).
+        self.on_revocation: Callable[[Revocation], object] | None = None
         self._connected = asyncio.Event()
         self._broken = asyncio.Event()
         self._send_lock = asyncio.Lock()
@@ -151,6 +156,15 @@ class EventBus:
         for listener in listeners:
             listener.wake()
 
+    def wake_clinic(self, clinic_id: str) -> None:
+        """Wake the clinic's listeners now (something other than an event concerns them)."""
+        listeners = self._listeners.get(clinic_id)
+        if not listeners:
+            return
+        self.generation += 1
+        for listener in listeners:
+            listener.wake()
+
     def _wake_all(self) -> None:
         self.generation += 1
         for listeners in self._listeners.values():
@@ -162,9 +176,22 @@ class EventBus:
     async def publish(self, events: list[CommittedEvent]) -> None:
         """The after-commit hook: queue a wake-up per clinic. Never raises, never waits on the bus."""
         for event in events:
+            if event.revocation is not None:
+                self._pending_revocations.append(event.revocation)
             if event.seq > self._pending.get(event.clinic_id, 0):
                 self._pending[event.clinic_id] = event.seq
         self._has_pending.set()
+
+    async def publish_now(self, events: list[CommittedEvent]) -> None:
+        """Send the events' revocations and wake-ups at once, waiting for the connection (for a
+        process that serves nothing and exits next: the command line). Raises if it cannot."""
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._connected.wait()
+        except TimeoutError:
+            raise BusDown("not connected") from None
+        for message in _messages([e.revocation for e in events if e.revocation], _heads_of(events)):
+            await self._send(message)
 
     async def _publish_loop(self) -> None:
         while True:
@@ -172,14 +199,18 @@ class EventBus:
             await self._connected.wait()
             self._has_pending.clear()
             batch, self._pending = self._pending, {}
-            items = list(batch.items())
-            for i, (clinic_id, seq) in enumerate(items):
+            revoked, self._pending_revocations = self._pending_revocations, []
+            messages = _messages(revoked, batch)
+            for i, message in enumerate(messages):
                 try:
-                    await self._send({"c": clinic_id, "s": seq})
+                    await self._send(message)
                 except Exception as exc:  # noqa: BLE001 - the commit stands; resend after reconnecting
                     log.warning("event bus: publish failed (%s); will resend after reconnecting", _describe(exc))
-                    for c, s in items[i:]:
-                        self._pending[c] = max(self._pending.get(c, 0), s)
+                    unsent = messages[i:]
+                    self._pending_revocations[:0] = [_revocation(m) for m in unsent if "r" in m]
+                    for m in unsent:
+                        if "s" in m:
+                            self._pending[m["c"]] = max(self._pending.get(m["c"], 0), m["s"])
                     self._has_pending.set()
                     self._connected.clear()
                     self._broken.set()
@@ -213,6 +244,11 @@ class EventBus:
             future = self._pings.get(message["ping"])
             if future is not None and not future.done():
                 future.set_result(None)
+            return
+        if "r" in message:
+            revocation = _revocation(message)
+            if revocation is not None and self.on_revocation is not None:
+                self.on_revocation(revocation)
             return
         clinic_id, seq = message.get("c"), message.get("s")
         if isinstance(clinic_id, str) and isinstance(seq, int):
@@ -322,6 +358,29 @@ async def _cancel(task: asyncio.Task, timeout: float) -> None:
         task.cancel()
     elif not task.cancelled() and task.exception() is not None:
         log.debug("event bus: listener ended with %s", _describe(task.exception()))
+
+
+def _heads_of(events: list[CommittedEvent]) -> dict[str, int]:
+    heads: dict[str, int] = {}
+    for event in events:
+        heads[event.clinic_id] = max(heads.get(event.clinic_id, 0), event.seq)
+    return heads
+
+
+def _messages(revoked: list[Revocation], heads: dict[str, int]) -> list[dict]:
+    """What to send, in order: revocations first (committed before the events woken for after
+    them), then one wake-up per clinic."""
+    return [{"r": r.kind, "i": r.id, "e": r.epoch, "c": r.clinic_id} for r in revoked] + [
+        {"c": clinic_id, "s": seq} for clinic_id, seq in heads.items()
+    ]
+
+
+def _revocation(message: dict) -> Revocation | None:
+    kind, id, epoch, clinic_id = message.get("r"), message.get("i"), message.get("e", 0), message.get("c")
+    if kind not in ("key", "user") or not isinstance(id, str) or not isinstance(epoch, int) \
+            or not isinstance(clinic_id, str):
+        return None
+    return Revocation(clinic_id, kind, id, epoch)
 
 
 def _describe(exc: BaseException) -> str:

@@ -1,4 +1,5 @@
-"""The `autoscribe` command: serve, migrate, create-clinic."""
+"""The `autoscribe` command: serve, migrate, create-clinic, and the API key lifecycle
+(create-api-key, list-api-keys, revoke-api-key)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ import gc
 import json
 import logging
 import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from autoscribe.settings import Settings
 from db.migrate import upgrade
+
+log = logging.getLogger("autoscribe.cli")
 
 
 def _logging(settings: Settings) -> None:
@@ -27,8 +32,8 @@ def cmd_migrate(settings: Settings, _args) -> int:
     return 0
 
 
-def cmd_create_clinic(settings: Settings, args) -> int:
-    from autoscribe.auth import create_clinic
+def _on_database(settings: Settings, work: Callable[[Any], Awaitable[Any]]) -> Any:
+    """Migrate, then run `work(db)` on a connection of the command's own; its result."""
     from db.engine import Database
 
     upgrade(settings.database_url)
@@ -36,13 +41,96 @@ def cmd_create_clinic(settings: Settings, args) -> int:
     async def run():
         db = Database(settings.database_url)
         try:
-            return await create_clinic(db, args.name)
+            return await work(db)
         finally:
             await db.dispose()
 
-    clinic_id, key = asyncio.run(run())
-    print(json.dumps({"clinicId": clinic_id, "apiKey": key}))
+    return asyncio.run(run())
+
+
+def _refused(message: str) -> int:
+    print(f"autoscribe: {message}", file=sys.stderr)
+    return 1
+
+
+def cmd_create_clinic(settings: Settings, args) -> int:
+    from autoscribe.auth import open_clinic
+
+    clinic_id, key_id, key = _on_database(settings, lambda db: open_clinic(db, args.name))
+    print(json.dumps({"clinicId": clinic_id, "apiKeyId": key_id, "apiKey": key}))
     return 0
+
+
+def cmd_create_api_key(settings: Settings, args) -> int:
+    from autoscribe.api_keys import UnknownId, new_api_key
+
+    try:
+        key_id, key = _on_database(settings, lambda db: new_api_key(db, args.clinic_id, args.name))
+    except UnknownId as unknown:
+        return _refused(str(unknown))
+    print(json.dumps({"apiKeyId": key_id, "apiKey": key}))
+    return 0
+
+
+def cmd_list_api_keys(settings: Settings, args) -> int:
+    from autoscribe.api_keys import UnknownId, described, list_api_keys
+
+    try:
+        keys = _on_database(settings, lambda db: list_api_keys(db, args.clinic_id))
+    except UnknownId as unknown:
+        return _refused(str(unknown))
+    for key in keys:
+        print(json.dumps(described(key)))
+    return 0
+
+
+def cmd_revoke_api_key(settings: Settings, args) -> int:
+    from autoscribe.api_keys import UnknownId, revoke_api_key
+
+    async def revoke(db):
+        committed: list = []
+
+        async def collect(events: list) -> None:
+            committed.extend(events)
+
+        db.after_commit.append(collect)
+        key = await revoke_api_key(db, args.id)
+        await _tell_servers(settings, committed)
+        return key
+
+    try:
+        key = _on_database(settings, revoke)
+    except UnknownId as unknown:
+        return _refused(str(unknown))
+    print(json.dumps({"apiKeyId": key.id, "revokedAt": key.revoked_at.isoformat()}))
+    return 0
+
+
+async def _tell_servers(settings: Settings, events: list) -> None:
+    """Publish the revocation on the servers' event bus, so that they end the key's subscriptions
+    at once. Without it (memory://, or a bus that cannot be reached) they learn of it from the
+    database: at their next poll of the event log (AUTOSCRIBE_EVENTS_POLL_SECONDS) or re-check
+    of the connection (AUTOSCRIBE_LIVE_AUTH_CHECK_SECONDS), whichever comes first."""
+    if not events:
+        return  # revoked before: nothing new to tell
+    if settings.events_url.startswith("memory://"):
+        log.info("no shared event bus: servers end the key's subscriptions within %ss (their log poll)",
+                 settings.events_poll_seconds)
+        return
+    from autoscribe.bus import EventBus
+
+    async def no_heads(_clinic_ids: list[str]) -> dict[str, int]:
+        return {}
+
+    bus = EventBus(settings.events_url, channel=settings.events_channel, heads=no_heads)
+    await bus.start()
+    try:
+        await bus.publish_now(events)
+    except Exception as exc:  # noqa: BLE001 - the revocation stands; the servers find it in the log
+        log.warning("could not publish the revocation on the event bus (%s); servers find it in the "
+                    "database within %ss", exc, settings.events_poll_seconds)
+    finally:
+        await bus.stop()
 
 
 def cmd_serve(settings: Settings, args) -> int:
@@ -100,6 +188,16 @@ def main(argv: list[str] | None = None) -> int:
     clinic = sub.add_parser("create-clinic", help="create a clinic and print its API key as JSON")
     clinic.add_argument("--name", required=True)
     clinic.set_defaults(run=cmd_create_clinic)
+    new_key = sub.add_parser("create-api-key", help="create an API key for a clinic and print it as JSON")
+    new_key.add_argument("--clinic-id", required=True)
+    new_key.add_argument("--name", default="default")
+    new_key.set_defaults(run=cmd_create_api_key)
+    keys = sub.add_parser("list-api-keys", help="print a clinic's API keys, one JSON object a line (never the key)")
+    keys.add_argument("--clinic-id", required=True)
+    keys.set_defaults(run=cmd_list_api_keys)
+    revoke = sub.add_parser("revoke-api-key", help="revoke an API key at once, its open subscriptions included")
+    revoke.add_argument("--id", required=True)
+    revoke.set_defaults(run=cmd_revoke_api_key)
     args = parser.parse_args(argv)
     settings = Settings()
     _logging(settings)

@@ -12,6 +12,7 @@ from typing import Any
 from autoscribe.auth import Principal, authenticate, bearer_from_header
 from autoscribe.auth_cache import auth_cache
 from autoscribe.errors import AppError
+from autoscribe.revocation import revocations
 from autoscribe.services import Services
 from resolvers.loaders import Loaders
 
@@ -71,17 +72,38 @@ class Context:
         than settings.live_auth_check_seconds, so that revoked access ends its subscriptions.
         Shared by all subscriptions of the connection: one check per interval, not per event; and
         by all connections of a token through autoscribe.auth_cache (one query per token per TTL).
+        A revocation this process has learnt of (autoscribe.revocation) ends it at once, unasked.
         """
         interval = self.svc.settings.live_auth_check_seconds
         # Up to 20% early, at random: connections opened together do not all re-check together.
         if self._principal is not None and time.monotonic() - self._authenticated_at < interval * (
             1 - 0.2 * random.random()
         ):
-            return await asyncio.shield(self._principal)
+            return self._standing(await asyncio.shield(self._principal))
         previous = self._principal
         self._principal = asyncio.ensure_future(self._recheck(previous))
         self._authenticated_at = time.monotonic()
-        return await asyncio.shield(self._principal)
+        return self._standing(await asyncio.shield(self._principal))
+
+    def known_principal(self) -> Principal | None:
+        """The principal last confirmed, without waiting; None if none is (yet)."""
+        future = self._principal
+        if future is None or not future.done() or future.cancelled() or future.exception() is not None:
+            return None
+        return future.result()
+
+    def _standing(self, principal: Principal) -> Principal:
+        """The principal, unless it has been revoked: then this connection's every later request
+        is UNAUTHENTICATED too."""
+        try:
+            revocations(self.svc).check(principal)
+        except AppError as refused:
+            failed = asyncio.get_running_loop().create_future()
+            failed.set_exception(refused)
+            failed.exception()  # retrieved: no "never retrieved" warning when nothing asks again
+            self._principal = failed
+            raise
+        return principal
 
     async def _recheck(self, previous: asyncio.Future | None) -> Principal:
         try:

@@ -8,6 +8,7 @@ from typing import Any
 
 from autoscribe.bus import EventBus
 from autoscribe.retention import EventPruner
+from autoscribe.revocation import revocations
 from autoscribe.settings import Settings
 from autoscribe.signing import Signer
 from db.engine import Database
@@ -55,6 +56,11 @@ class Services:
             interval_seconds=settings.event_prune_interval_seconds,
         )
         self.bus = bus
+        # Revocations take effect in this process at once, in the others through the bus.
+        revoked = revocations(self)
+        db.after_commit.append(revoked.after_commit)
         db.after_commit.append(bus.publish)
+        bus.on_revocation = revoked.note
+        revoked.on_revoked(lambda revocation: bus.wake_clinic(revocation.clinic_id))
         self.extras.setdefault("on_start", []).extend([lambda _svc: bus.start(), lambda _svc: pruner.start()])
         self.extras.setdefault("on_stop", []).extend([lambda _svc: pruner.stop(), lambda _svc: bus.stop()])

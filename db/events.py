@@ -15,12 +15,39 @@ from db.models import Clinic, Event, Study
 from db.types import utcnow
 
 
+# The kind of the event that ends a principal's access (see append_revocation).
+REVOKED_KIND = "access.revoked"
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """A principal whose access ended: an API key (`kind` "key", for good), or a user ("user"),
+    whose session tokens of an epoch below `epoch` stop working."""
+
+    clinic_id: str
+    kind: str
+    id: str
+    epoch: int = 0
+
+    def as_json(self) -> dict:
+        return {"principal": self.kind, "id": self.id, "epoch": self.epoch}
+
+    @classmethod
+    def of_event(cls, event: Event) -> Revocation | None:
+        after = event.after if event.kind == REVOKED_KIND else None
+        if not isinstance(after, dict) or after.get("principal") not in ("key", "user"):
+            return None
+        return cls(event.clinic_id, after["principal"], str(after.get("id")), int(after.get("epoch") or 0))
+
+
 @dataclass(frozen=True)
 class CommittedEvent:
-    """What the after-commit hooks get: enough to wake subscribers, not the row itself."""
+    """What the after-commit hooks get: enough to wake subscribers, not the row itself (and, for a
+    revocation, whose access ended)."""
 
     clinic_id: str
     seq: int
+    revocation: Revocation | None = None
 
 
 def filter_fields(study: Study) -> dict:
@@ -111,9 +138,8 @@ async def append_event(
     So after this call a transaction must not wait for a row that another could hold before its
     own call (it could be waiting for the turn); the turn's time limit keeps a mistake from hanging."""
     await session.flush()
-    clinic_id = study.clinic_id
     values = {
-        "clinic_id": clinic_id,
+        "clinic_id": study.clinic_id,
         "kind": kind,
         "study_id": study.id,
         "report_id": report_id,
@@ -123,6 +149,32 @@ async def append_event(
         "after": filter_fields(study),
         "occurred_at": at or utcnow(),
     }
+    return await _numbered(session, values)
+
+
+async def append_revocation(session: AsyncSession, revocation: Revocation) -> int:
+    """Write the event that ends a principal's access in the session's transaction; its seq.
+
+    Numbered like every other event of the clinic, so every subscriber, in any process, reads it
+    before any event committed after the revocation (resolvers.live ends its subscriptions there).
+    The same rule as for append_event holds: lock what else the transaction changes first."""
+    await session.flush()
+    values = {
+        "clinic_id": revocation.clinic_id,
+        "kind": REVOKED_KIND,
+        "study_id": None,
+        "report_id": None,
+        "status_before": None,
+        "status_after": None,
+        "before": None,
+        "after": revocation.as_json(),
+        "occurred_at": utcnow(),
+    }
+    return await _numbered(session, values, revocation)
+
+
+async def _numbered(session: AsyncSession, values: dict, revocation: Revocation | None = None) -> int:
+    clinic_id = values["clinic_id"]
     if session.bind.dialect.name == "postgresql":
         await _take_turn(session, clinic_id)
         seq = (await session.execute(_NUMBERED_INSERT, values)).scalar_one()
@@ -130,7 +182,7 @@ async def append_event(
     else:
         seq = await next_seq(session, clinic_id)
         await session.execute(insert(Event).values(seq=seq, **values))
-    session.info.setdefault("events", []).append(CommittedEvent(clinic_id, seq))
+    session.info.setdefault("events", []).append(CommittedEvent(clinic_id, seq, revocation))
     return seq
 
 

@@ -67,6 +67,8 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the key last authenticated a request, noted at most once a minute (autoscribe.auth).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PersonFields:
@@ -209,7 +211,9 @@ class RerouteGrant(Base):
 
 
 class Event(Base):
-    """The transactional outbox: one row per committed change of a study or its reports."""
+    """The transactional outbox: one row per committed change of a study or its reports, and one
+    per principal whose access ended (kind REVOKED_KIND in db.events: no study, no status), so that
+    a subscriber meets a revocation in the log before any event committed after it."""
 
     __tablename__ = "events"
     __table_args__ = (
@@ -223,10 +227,10 @@ class Event(Base):
     # Per clinic, strictly increasing in commit order.
     seq: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(48))
-    study_id: Mapped[str] = mapped_column(String(36))
+    study_id: Mapped[str | None] = mapped_column(String(36))
     report_id: Mapped[str | None] = mapped_column(String(36))
     status_before: Mapped[str | None] = mapped_column(String(48))
-    status_after: Mapped[str] = mapped_column(String(48))
+    status_after: Mapped[str | None] = mapped_column(String(48))
     # The study's filterable fields before (null for a new study) and after the change.
     before: Mapped[dict | None] = mapped_column(JSONType)
     after: Mapped[dict] = mapped_column(JSONType)

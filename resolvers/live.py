@@ -18,9 +18,10 @@ from datetime import datetime, timedelta, timezone
 
 from autoscribe.auth import Principal
 from autoscribe.errors import BadInput, CursorExpired
+from autoscribe.revocation import revocations
 from autoscribe.services import Services
 from db.enums import StudyReportStatus, WorklistEventType
-from db.events import clinic_heads, first_seq, read_events
+from db.events import REVOKED_KIND, Revocation, clinic_heads, first_seq, read_events
 from db.models import Event
 from db.types import utcnow
 from resolvers.loaders import Loaders
@@ -96,6 +97,10 @@ class LogReads:
     async def _read(self, clinic_id: str, after: int) -> Batch:
         async with self._svc.db.read() as session:
             events = await read_events(session, clinic_id, after=after, limit=BATCH)
+        # Before any reader sees the events after it: a revocation in the log takes effect here.
+        for event in events:
+            if event.kind == REVOKED_KIND and (revocation := Revocation.of_event(event)) is not None:
+                revocations(self._svc).note(revocation)
 
         async def clinic() -> str:
             return clinic_id
@@ -150,17 +155,22 @@ async def clinic_events(
     """Every event of the caller's clinic after the cursor (or from now), in seq order, forever.
 
     `recheck` is awaited whenever the stream goes quiet (and at least every
-    settings.live_auth_check_seconds); it raises when the caller's access has ended.
+    settings.live_auth_check_seconds); it raises when the caller's access has ended. Before each
+    event the caller is looked up among the revocations this process knows of, which include
+    every one in the log before that event: a revoked caller gets nothing committed after.
     """
     clinic_id = principal.clinic_id
     quiet = svc.settings.live_auth_check_seconds
     reads = _log_reads(svc)
+    revoked = revocations(svc)
     with svc.bus.listen(clinic_id) as listener:
         last = await _start_after(svc, principal, after)
         while True:
             batch = await reads.read(clinic_id, last)
             for event in batch.events:
-                yield event, batch.loaders
+                revoked.check(principal)
+                if event.kind != REVOKED_KIND:
+                    yield event, batch.loaders
                 last = event.seq
             if len(batch.events) < BATCH:
                 await listener.wait(quiet)

@@ -112,6 +112,28 @@ def assign(study: Study, user_id: str | None) -> None:
     study.study_report_status = StudyReportStatus.ASSIGNED if user_id else StudyReportStatus.UNASSIGNED
 
 
+async def lock_assigned_to(session: AsyncSession, user: User) -> list[Study]:
+    """The user's studies that are assigned but not started (ASSIGNED), locked for this transaction."""
+    rows = await session.scalars(
+        select(Study)
+        .where(Study.clinic_id == user.clinic_id, Study.assigned_to_id == user.id,
+               Study.study_report_status == StudyReportStatus.ASSIGNED)
+        .order_by(Study.id)
+        .with_for_update()
+    )
+    return list(rows)
+
+
+async def unassign(session: AsyncSession, studies: list[Study]) -> None:
+    """The studies (locked) return to UNASSIGNED, each with its study.unassigned event."""
+    for study in studies:
+        before, status_before = filter_fields(study), study.study_report_status.value
+        assign(study, None)
+        study.updated_at = utcnow()
+        await append_event(session, study, "study.unassigned", before=before, status_before=status_before,
+                           at=study.updated_at)
+
+
 def _apply(study: Study, data: dict) -> None:
     """Set the plain fields given in `data` (validated, camelCase)."""
     simple = {

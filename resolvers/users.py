@@ -9,11 +9,13 @@ from autoscribe.auth import Principal
 from autoscribe.errors import Forbidden, NotFound
 from autoscribe.services import Services
 from db.enums import InvitationStatus, UserLevel, UserStatus
+from db.events import Revocation, append_revocation
 from db.models import Invitation, User
 from db.types import utcnow
 from db.versions import touch
 from resolvers.pagination import Order, Page, paginate
 from resolvers.person_fields import apply_person, person_of
+from resolvers.studies import lock_assigned_to, unassign
 from resolvers.user_rules import PersonChangeRules, check_person
 from resolvers.validation import check_id, given, validate
 
@@ -102,7 +104,9 @@ async def update_user(svc: Services, principal: Principal, id: str, data: dict) 
 
 
 async def revoke_user_access(svc: Services, principal: Principal, id: str) -> User:
-    """REVOKED at once: its session tokens stop working and its unanswered invitations are revoked.
+    """REVOKED at once: its session tokens stop working (its open subscriptions end, in every
+    process, before any later event: autoscribe.revocation), its unanswered invitations are
+    revoked, and its studies assigned but not started return to UNASSIGNED, with their events.
 
     Revoking a revoked user changes nothing.
     """
@@ -113,6 +117,8 @@ async def revoke_user_access(svc: Services, principal: Principal, id: str) -> Us
         _not_owner(user)
         if user.status == UserStatus.REVOKED:
             return user
+        # Locked before the first event of the transaction (see db.events.append_event).
+        studies = await lock_assigned_to(session, user)
         now = utcnow()
         user.status = UserStatus.REVOKED
         user.token_epoch += 1
@@ -123,6 +129,9 @@ async def revoke_user_access(svc: Services, principal: Principal, id: str) -> Us
             .values(status=InvitationStatus.REVOKED, updated_at=now)
         )
         touch(session, user.clinic_id)
+        # First in the log: the user's subscriptions end before the unassignments reach them.
+        await append_revocation(session, Revocation(user.clinic_id, "user", user.id, user.token_epoch))
+        await unassign(session, studies)
     return user
 
 

@@ -24,7 +24,9 @@ every member receives.
 - Each member's access is re-checked at least every settings.live_auth_check_seconds, by its
   group, once per distinct token (autoscribe.auth_cache): a revoked member ends alone
   (UNAUTHENTICATED), and a member whose rights changed ends (FORBIDDEN) rather than see a payload
-  made for other rights. Idle members hold no timer.
+  made for other rights. Idle members hold no timer. A revocation this process learns of
+  (autoscribe.revocation) drops the members it names at once, and a group looks for revoked
+  members before it writes each result: none gets a result committed after its revocation.
 - Members leave when their subscription ends; the last one leaving stops the upstream.
 """
 
@@ -58,6 +60,8 @@ from autoscribe.auth import Principal
 from autoscribe.auth_cache import auth_cache
 from autoscribe.context import Context
 from autoscribe.errors import AppError, Forbidden, RateLimited
+from autoscribe.revocation import Revocations, revocations, revoked_error
+from db.events import Revocation
 
 log = logging.getLogger("autoscribe.multicast")
 
@@ -230,6 +234,9 @@ class Group:
         self.checker: asyncio.Task | None = None
         # Set by a member that has taken all it had.
         self.space = asyncio.Event()
+        # The revocations' version when the members were last looked up in them (none had joined).
+        self.revocations_seen = registry.revocations.version
+        registry.running.add(self)
 
     def joinable(self) -> bool:
         if self.closed:
@@ -259,6 +266,15 @@ class Group:
             member.pending.cancel()  # a write the socket has not taken: the error goes instead
         member.push(_error(error))
         member.push(_END)
+
+    def drop_revoked(self) -> None:
+        """End the members whose access has been revoked, before anything more is written to them."""
+        registry = self.registry.revocations
+        self.revocations_seen = registry.version
+        for member in list(self.members):
+            principal = member.context.known_principal()
+            if principal is not None and registry.revoked(principal):
+                self._end(member, revoked_error())
 
     async def check(self, interval: float) -> None:
         """Each member's access, re-checked every `interval` seconds: once per distinct token (the
@@ -292,6 +308,7 @@ class Group:
 
     def _close(self) -> None:
         self.closed = True
+        self.registry.running.discard(self)
         if self.registry.groups.get(self.key) is self:
             del self.registry.groups[self.key]
 
@@ -307,6 +324,8 @@ class Group:
                     item = await anext(source)
                 except StopAsyncIteration:
                     break
+                if self.registry.revocations.version != self.revocations_seen:
+                    self.drop_revoked()
                 self.delivered += 1
                 self.registry.executions += 1
                 payload = _payload(item)
@@ -340,16 +359,28 @@ class Groups:
     def __init__(self, svc) -> None:
         self.svc = svc
         self.groups: dict[tuple, Group] = {}
+        # Every group not yet closed, joinable or not (`groups` holds the joinable ones).
+        self.running: set[Group] = set()
+        self.revocations = revocations(svc) if svc is not None else Revocations()
         # Results executed by groups, and results written to members' sockets directly (for the
         # tests and for diagnosis).
         self.executions = 0
         self.written = 0
+
+    def revoked(self, revocation: Revocation) -> None:
+        """A principal of the clinic was revoked: its members leave their groups now."""
+        for group in list(self.running):
+            if group.key[3][0] == revocation.clinic_id:
+                group.drop_revoked()
+                if not group.members:
+                    group.leave_all()
 
 
 def registry(svc) -> Groups:
     groups = svc.extras.get("multicast")
     if groups is None:
         groups = svc.extras["multicast"] = Groups(svc)
+        revocations(svc).on_revoked(groups.revoked)
     return groups
 
 

@@ -150,7 +150,9 @@ class UserMutation:
         return User.of(await users.update_user(info.context.svc, principal, id, given(input)))
 
     @strawberry.mutation(
-        description="REVOKED at once: the user's session tokens stop working. Revoking a revoked user changes nothing."
+        description="REVOKED at once: the user's session tokens stop working (its open subscriptions end "
+        "before any later event) and its studies assigned but not started return to UNASSIGNED. "
+        "Revoking a revoked user changes nothing."
     )
     async def revoke_user_access(self, info: strawberry.Info, id: strawberry.ID) -> User:
         principal = await info.context.principal()

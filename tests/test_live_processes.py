@@ -21,6 +21,8 @@ from db.engine import Database
 from tests.conftest import PG_URL, terminate_connections
 from tests.live_helpers import WORKLIST, create, cursor_at, seq_of, update, worklist_of
 from tests.live_server import RedisServer, ServeProcess, api_at
+from tests.people_helpers import REVOKE_USER, SESSION, invite_and_accept
+from tests.test_live_revocation import STUDIES, new_key, revoke_cli
 from tests.ws_client import GraphQLWS
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="needs AUTOSCRIBE_TEST_DATABASE_URL (PostgreSQL)")
@@ -52,14 +54,14 @@ async def events_url(request, tmp_path):
 
 
 @contextlib.asynccontextmanager
-async def two_servers(tmp_path, events_url: str):
+async def two_servers(tmp_path, events_url: str, **settings):
     channel = f"autoscribe.test.{uuid.uuid4().hex[:12]}"
     servers = []
     try:
         for name in ("a", "b"):  # one after the other: each migrates the database at start
             server = ServeProcess(
                 PG_URL, events_url=events_url, log=tmp_path / f"serve-{name}.log",
-                events_channel=channel, events_check_seconds=0.3, events_poll_seconds=NO_POLL,
+                events_channel=channel, events_check_seconds=0.3, events_poll_seconds=NO_POLL, **settings,
             )
             servers.append(server)
             await server.start()
@@ -152,6 +154,43 @@ async def test_a_dropped_postgresql_bus_connection_is_replaced(tmp_path):
             await until(lambda: _events_state(b.host, "ok"))
             await update(api, key, s, modality="MR")
             assert worklist_of([await sub.next(timeout=5)]) == [("UPDATED", s)]
+
+
+async def test_a_revoked_user_and_key_lose_their_subscriptions_on_every_process(tmp_path, events_url):
+    """Revoked through process A (a user) and on the command line (a key), with subscribers on
+    process B, and the next event made right after: B delivers it to no one revoked. The
+    connections' periodic re-check is out of reach: only the revocation can end them."""
+    clinic_id, key = await new_clinic()
+    key_id, other_key = await new_key(PG_URL, clinic_id)
+    async with two_servers(tmp_path, events_url, live_auth_check_seconds=NO_POLL, public_url="http://testserver") \
+            as (a, b), api_at(a.host) as api_a, api_at(b.host) as api_b:
+        user = await invite_and_accept(api_a, key)
+        token = (await api_a.ok(SESSION, {"userId": user["id"], "ttl": 3600}, token=key))["createUserSession"]["token"]
+        cursor = cursor_at(clinic_id, 0)
+        async with GraphQLWS.connect(f"ws://{b.host}/graphql", token=token) as ws_user, \
+                GraphQLWS.connect(f"ws://{b.host}/graphql", token=other_key) as ws_key, \
+                GraphQLWS.connect(f"ws://{b.host}/graphql", token=key) as ws_kept:
+            user_sub, key_sub, kept = [await ws.subscribe(WORKLIST, {"a": cursor}) for ws in (ws_user, ws_key, ws_kept)]
+            s = await create(api_a, key, "6.40")
+            for sub in (user_sub, key_sub, kept):
+                assert worklist_of([await sub.next()]) == [("ADDED", s)]
+
+            await api_a.ok(REVOKE_USER, {"id": user["id"]}, token=key)
+            for api, uid in ((api_a, "6.41"), (api_b, "6.42")):
+                s = await create(api, key, uid)
+                for sub in (kept, key_sub):
+                    assert worklist_of([await sub.next(timeout=5)]) == [("ADDED", s)]
+            assert (await user_sub.error(timeout=5))["code"] == "UNAUTHENTICATED"
+
+            env = {"AUTOSCRIBE_EVENTS_URL": events_url, "AUTOSCRIBE_EVENTS_CHANNEL": a.env["AUTOSCRIBE_EVENTS_CHANNEL"],
+                   "AUTOSCRIBE_SECRET_KEY": a.env["AUTOSCRIBE_SECRET_KEY"]}
+            done = await asyncio.to_thread(revoke_cli, PG_URL, key_id, **env)
+            assert done.returncode == 0, done.stderr
+            for api in (api_a, api_b):
+                assert (await api.error(STUDIES, token=other_key))["code"] == "UNAUTHENTICATED"
+            s = await create(api_b, key, "6.43")
+            assert worklist_of([await kept.next(timeout=5)]) == [("ADDED", s)]
+            assert (await key_sub.error(timeout=5))["code"] == "UNAUTHENTICATED"
 
 
 async def _events_state(host: str, state: str) -> bool:

@@ -20,7 +20,10 @@ from tests.people_helpers import (
     stored_invitation,
     stored_user,
 )
+from tests.live_helpers import WORKLIST, cursor_at, worklist_of
+from tests.reports_helpers import radiologist, start
 from tests.studies_helpers import create_study
+from tests.ws_client import GraphQLWS
 
 USERS = """query($filter: UserFilter, $first: Int, $after: String) {
   users(filter: $filter, first: $first, after: $after) {
@@ -253,9 +256,24 @@ async def test_a_user_who_never_accepted_is_reactivated_as_invited(api, services
     assert await count(services, User, clinic.id) == 1 and await count(services, Invitation, clinic.id) == 2
 
 
-async def test_revoking_keeps_the_users_studies(api, services, clinic):
-    user = await invite_and_accept(api, clinic.key)
-    study = await create_study(api, clinic.key, "2.1", assignedTo=user["id"])
-    await api.ok(REVOKE_USER, {"id": user["id"]}, token=clinic.key)
+async def test_revoking_unassigns_the_users_studies_not_started_with_their_events(api, services, clinic, ws_url):
+    user, token = await radiologist(services, clinic)
+    waiting = await create_study(api, clinic.key, "2.1", assignedTo=user.id)
+    dictating = await create_study(api, clinic.key, "2.2", assignedTo=user.id)
+    await start(api, token, dictating["id"])
+    async with GraphQLWS.connect(ws_url, token=clinic.key) as ws:
+        sub = await ws.subscribe(WORKLIST, {"a": cursor_at(clinic.id, 0)})
+        assert worklist_of(await sub.take(3)) == [
+            ("ADDED", waiting["id"]), ("ADDED", dictating["id"]), ("UPDATED", dictating["id"])]
+        await api.ok(REVOKE_USER, {"id": user.id}, token=clinic.key)
+        [change] = await sub.take(1)
+        assert worklist_of([change]) == [("UPDATED", waiting["id"])]
+        assert change["worklist"]["study"]["studyReportStatus"] == "UNASSIGNED"
+        assert change["worklist"]["study"]["assignedTo"] is None
+        await sub.nothing(0.3)  # the report being dictated keeps its study as it is
     async with services.db.read() as session:
-        assert (await session.get(Study, study["id"])).assigned_to_id == user["id"]
+        kept = await session.get(Study, dictating["id"])
+        assert (kept.assigned_to_id, kept.study_report_status) == (user.id, enums.StudyReportStatus.IN_PROGRESS)
+        unassigned = await session.get(Study, waiting["id"])
+        assert (unassigned.assigned_to_id, unassigned.study_report_status) == (
+            None, enums.StudyReportStatus.UNASSIGNED)
