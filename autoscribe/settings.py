@@ -12,7 +12,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 
-
 def default_data_dir() -> Path:
     """Per user, never per folder: every command finds the same embedded database wherever it is run
     from ($XDG_DATA_HOME/autoscribe, else ~/.local/share/autoscribe)."""
