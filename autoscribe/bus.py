@@ -11,6 +11,11 @@ fanned out in-process to per-clinic listeners (no concurrent-subscribe race, no 
 per subscriber); publishes serialised (the PostgreSQL backend has one connection); a round trip
 through the backend every few seconds, since its listener dies silently when the connection
 drops; then a reconnect with backoff.
+
+Every wait here is bounded with `asyncio.timeout()`, never `asyncio.wait_for`: on Python 3.11 a
+cancellation that arrives just as wait_for's inner future completes is swallowed, and the
+cancelled task runs on (a stop that waits for it would wait for ever). `stop` itself is bounded
+too, so a task that does not end cannot hold up a server's shutdown.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ Heads = Callable[[list[str]], Awaitable[dict[str, int]]]
 
 MIN_BACKOFF = 0.25
 MAX_BACKOFF = 5.0
+# How long `stop` waits for the bus's tasks to end before abandoning them.
+STOP_SECONDS = 5.0
 
 
 class BusDown(Exception):
@@ -56,7 +63,8 @@ class Listener:
     async def wait(self, timeout: float) -> None:
         """Until woken or `timeout` seconds have passed; then the flag is cleared."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._flag.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._flag.wait()
         self._flag.clear()
 
 
@@ -78,6 +86,7 @@ class EventBus:
         check_seconds: float = 5.0,
         poll_seconds: float = 5.0,
         timeout: float = 5.0,
+        stop_seconds: float = STOP_SECONDS,
     ):
         self.url = _broadcaster_url(url)
         self.channel = channel
@@ -85,6 +94,7 @@ class EventBus:
         self._check_seconds = check_seconds
         self._poll_seconds = poll_seconds
         self._timeout = timeout
+        self._stop_seconds = stop_seconds
         self._listeners: dict[str, set[Listener]] = {}
         # Goes up before every wake-up: a read of the log begun at generation g has seen every
         # event whose wake-up came before it (see resolvers.live.LogReads).
@@ -116,15 +126,23 @@ class EventBus:
             asyncio.create_task(self._poll_loop(), name="bus-poll"),
         ]
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._connected.wait(), self._timeout)
+            async with asyncio.timeout(self._timeout):
+                await self._connected.wait()
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        """Cancel the bus's tasks and wait for them to end, but no longer than `stop_seconds`: a
+        task still running then is abandoned with a warning, so that a shutdown always finishes."""
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self._tasks = []
+        if not tasks:
+            return
+        done, pending = await asyncio.wait(tasks, timeout=self._stop_seconds)
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                log.debug("event bus: %s ended with %s", task.get_name(), _describe(task.exception()))
+        for task in pending:
+            log.warning("event bus: %s did not stop within %.1fs; abandoned", task.get_name(), self._stop_seconds)
 
     async def healthy(self) -> bool:
         """Connected, with the last round trip through the backend answered."""
@@ -222,7 +240,8 @@ class EventBus:
             if broadcast is None:
                 raise BusDown("not connected")
             payload = json.dumps(message, separators=(",", ":"))
-            await asyncio.wait_for(broadcast.publish(self.channel, payload), self._timeout)
+            async with asyncio.timeout(self._timeout):
+                await broadcast.publish(self.channel, payload)
 
     # Receiving
 
@@ -276,10 +295,12 @@ class EventBus:
         redis = self.url.startswith(("redis://", "rediss://"))
         broadcast = Broadcast(backend=RedisPubSubBackend(self.url)) if redis else Broadcast(self.url)
         self._broadcast = broadcast
-        await asyncio.wait_for(broadcast.connect(), self._timeout)
+        async with asyncio.timeout(self._timeout):
+            await broadcast.connect()
         subscribed = asyncio.Event()
         self._receiver = asyncio.create_task(self._receive(broadcast, subscribed), name="bus-receiver")
-        await asyncio.wait_for(subscribed.wait(), self._timeout)
+        async with asyncio.timeout(self._timeout):
+            await subscribed.wait()
         await self._ping()
         self._connected.set()
         log.info("event bus %s: connected", self._safe_url())
@@ -312,7 +333,8 @@ class EventBus:
         try:
             await self._send({"ping": nonce})
             try:
-                await asyncio.wait_for(future, self._timeout)
+                async with asyncio.timeout(self._timeout):
+                    await future
             except TimeoutError:
                 raise BusDown("no answer to a ping") from None
         finally:
@@ -325,7 +347,8 @@ class EventBus:
             await _cancel(receiver, self._timeout)
         if broadcast is not None:
             try:
-                await asyncio.wait_for(broadcast.disconnect(), self._timeout)
+                async with asyncio.timeout(self._timeout):
+                    await broadcast.disconnect()
             except Exception as exc:  # noqa: BLE001 - the connection is being dropped anyway
                 log.debug("event bus: disconnect: %s", _describe(exc))
 

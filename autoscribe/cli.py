@@ -26,6 +26,20 @@ def _logging(settings: Settings) -> None:
     )
 
 
+def _say_database(settings: Settings) -> None:
+    """Every command says which database it uses, and whether it is about to create it: a command
+    run with other settings must not go unnoticed on a database of its own."""
+    file = settings.sqlite_file
+    new = " (new: it does not exist yet)" if file is not None and not file.exists() else ""
+    print(f"autoscribe: database {settings.database_label}{new}", file=sys.stderr, flush=True)
+
+
+def served_url(host: str, port: int) -> str:
+    """The base URL of what `serve` listens on (a wildcard address is reached on the loopback)."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def cmd_migrate(settings: Settings, _args) -> int:
     upgrade(settings.database_url)
     print("database is up to date", file=sys.stderr)
@@ -138,15 +152,18 @@ def cmd_serve(settings: Settings, args) -> int:
 
     from autoscribe.app import create_app
 
+    url = served_url(args.host, args.port)
+    if "public_url" not in settings.model_fields_set:
+        # The links the API hands out (invitations, reroute, PDFs) point at this server.
+        settings = settings.model_copy(update={"public_url": url})
     upgrade(settings.database_url)
     settings.signing_key  # noqa: B018 - make (or read) the development key before serving
     app = create_app(settings)
-    url = f"http://{args.host}:{args.port}"
     print(
         f"AutoScribe is serving at {url}\n"
         f"  GraphiQL:  {url}/graphql (open it in a browser)\n"
         f"  API key:   autoscribe create-clinic --name 'My Clinic'  (in another shell)\n"
-        f"  Database:  {settings.database_url}\n  Events:    {settings.events_url}",
+        f"  Links:     {settings.public_url}\n  Events:    {settings.events_url}",
         file=sys.stderr,
         flush=True,
     )
@@ -201,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings()
     _logging(settings)
+    _say_database(settings)
     return args.run(settings, args)
 
 

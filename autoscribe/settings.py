@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-DEFAULT_DATA_DIR = Path("var")
+
+def default_data_dir() -> Path:
+    """Per user, never per folder: every command finds the same embedded database wherever it is run
+    from ($XDG_DATA_HOME/autoscribe, else ~/.local/share/autoscribe)."""
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "autoscribe"
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="AUTOSCRIBE_", extra="ignore")
 
-    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DATA_DIR / 'autoscribe.db'}"
+    # Where the embedded default database (and its development secret key) lives.
+    data_dir: Path = Field(default_factory=default_data_dir)
+    # Empty: the SQLite file autoscribe.db in data_dir.
+    database_url: str = ""
     events_url: str = "memory://"
     secret_key: str | None = None
     public_url: str = "http://127.0.0.1:8000"
@@ -68,6 +77,26 @@ class Settings(BaseSettings):
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir.expanduser().resolve() / 'autoscribe.db'}"
+        return self
+
+    @property
+    def database_label(self) -> str:
+        """Which database this is, for people: the SQLite file's absolute path, or the URL without
+        its password."""
+        if self.is_sqlite:
+            return f"SQLite {self.sqlite_file or ':memory:'}"
+        return make_url(self.database_url).render_as_string(hide_password=True)
+
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The SQLite database's file, absolute; None when the database is not a SQLite file."""
+        path = make_url(self.database_url).database if self.is_sqlite else None
+        return Path(path).resolve() if path and path != ":memory:" else None
+
     @property
     def is_sqlite(self) -> bool:
         return make_url(self.database_url).get_backend_name() == "sqlite"
@@ -79,8 +108,7 @@ class Settings(BaseSettings):
             return self.secret_key
         if not self.is_sqlite:
             raise RuntimeError("AUTOSCRIBE_SECRET_KEY must be set when the database is not SQLite")
-        db_path = make_url(self.database_url).database or ""
-        key_file = Path(db_path).parent / "secret_key" if db_path and db_path != ":memory:" else None
+        key_file = self.sqlite_file.parent / "secret_key" if self.sqlite_file else None
         if key_file is None:
             return secrets.token_urlsafe(48)
         if key_file.exists():

@@ -4,7 +4,10 @@ a GraphQL client that talks to it as a client would, and a fresh clinic per test
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 
 import httpx
@@ -20,6 +23,12 @@ from db.ids import new_id
 from db.migrate import upgrade
 from db.models import User
 from db.types import utcnow
+from tests import timeout_stacks
+
+# The embedded default database and its key go to a folder of the test run's own, never to the
+# real home directory (commands run as subprocesses inherit this).
+os.environ["AUTOSCRIBE_DATA_DIR"] = tempfile.mkdtemp(prefix="autoscribe-test-data-")
+atexit.register(shutil.rmtree, os.environ["AUTOSCRIBE_DATA_DIR"], True)
 
 PG_URL = os.environ.get("AUTOSCRIBE_TEST_DATABASE_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
@@ -78,6 +87,13 @@ def database_url(request, tmp_path_factory) -> str:
 def pytest_generate_tests(metafunc):
     if "database_url" in metafunc.fixturenames:
         metafunc.parametrize("database_url", BACKENDS, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _timeout_shows_tasks():
+    """A test that runs out of time prints the asyncio tasks' stacks too (tests.timeout_stacks)."""
+    timeout_stacks.watch(asyncio.get_running_loop())
+    yield
 
 
 @pytest.fixture(scope="session")

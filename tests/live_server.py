@@ -63,9 +63,13 @@ async def app_server(settings: Settings) -> AsyncIterator[tuple[str, Services, A
 
 
 class ServeProcess:
-    """`autoscribe serve` in a subprocess, configured through the environment as in production."""
+    """`autoscribe serve` in a subprocess, configured through the environment as in production.
 
-    def __init__(self, database_url: str, *, events_url: str = "memory://", log: Path, **settings):
+    `database_url=None` leaves the database to the default; `env` sets (a value of None: unsets)
+    further environment variables; `cwd` is the folder it is started from."""
+
+    def __init__(self, database_url: str | None, *, events_url: str = "memory://", log: Path,
+                 env: dict[str, str | None] | None = None, cwd: Path | None = None, **settings):
         self.port = free_port()
         self.host = f"127.0.0.1:{self.port}"
         self.env = {
@@ -75,14 +79,18 @@ class ServeProcess:
             "AUTOSCRIBE_SECRET_KEY": TEST_SECRET,
             "AUTOSCRIBE_LOG_LEVEL": "WARNING",
             **{f"AUTOSCRIBE_{k.upper()}": str(v) for k, v in settings.items()},
+            **(env or {}),
         }
+        self.env = {k: v for k, v in self.env.items() if v is not None}
+        self.cwd = cwd
         self.log = log
         self.proc: subprocess.Popen | None = None
 
     async def start(self) -> ServeProcess:
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
-                [str(AUTOSCRIBE), "serve", "--port", str(self.port)], env=self.env, stdout=out, stderr=out
+                [str(AUTOSCRIBE), "serve", "--port", str(self.port)], env=self.env, cwd=self.cwd,
+                stdout=out, stderr=out,
             )
         deadline = time.monotonic() + 60
         async with httpx.AsyncClient() as http:

@@ -1,21 +1,30 @@
-"""The autoscribe command: migrate, create-clinic, the API key lifecycle, and the kept development
-secret."""
+"""The autoscribe command: migrate, create-clinic, the API key lifecycle, the kept development
+secret, the one default database whatever folder a command is run from, and links that point at
+the server's own port."""
 
 import hashlib
 import json
 import os
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 from sqlalchemy import create_engine, inspect
 
 from tests import conftest
-from tests.live_server import app_server
+from tests.conftest import Clinic
+from tests.live_server import ServeProcess, api_at, app_server
+from tests.people_helpers import invite
+from tests.reports_helpers import new_study
+from tests.test_live_resume import server_clinic
+
+STUDIES = "{ studies(first: 5) { nodes { id } } }"
+VIEWER_LINK = "mutation($id: ID) { createViewerOnlyRerouteUrl(id: $id) { url } }"
 
 
-def run(args, env):
+def run(args, env, cwd=None):
     return subprocess.run([sys.executable, "-m", "autoscribe.cli", *args], env=env, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=120, cwd=cwd)
 
 
 def test_migrate_and_create_clinic_on_a_fresh_sqlite_file(tmp_path):
@@ -101,3 +110,65 @@ def test_unknown_clinic_and_key_ids_are_an_error(tmp_path):
         out = run(args, env)
         assert out.returncode == 1 and out.stdout == "", (args, out.stdout)
         assert "No " in out.stderr and named in out.stderr, out.stderr
+
+
+async def test_create_clinic_from_another_folder_makes_a_key_the_server_accepts(tmp_path):
+    """With nothing configured, `serve` in one folder and `create-clinic` in another share one database."""
+    home, served_from, other = tmp_path / "home", tmp_path / "project", tmp_path / "elsewhere"
+    served_from.mkdir()
+    other.mkdir()
+    defaults = {"HOME": str(home), "XDG_DATA_HOME": None, "AUTOSCRIBE_DATA_DIR": None,
+                "AUTOSCRIBE_DATABASE_URL": None, "AUTOSCRIBE_SECRET_KEY": None}
+    server = await ServeProcess(None, log=tmp_path / "serve.log", env=defaults, cwd=served_from).start()
+    try:
+        env = {k: v for k, v in {**os.environ, **defaults}.items() if v is not None}
+        out = run(["create-clinic", "--name", "Lakeside MRI"], env, cwd=other)
+        assert out.returncode == 0, out.stderr
+        key = json.loads(out.stdout)["apiKey"]
+        async with api_at(server.host) as api:
+            assert (await api.ok(STUDIES, token=key))["studies"]["nodes"] == []
+        database = home / ".local" / "share" / "autoscribe" / "autoscribe.db"
+        assert f"autoscribe: database SQLite {database}\n" in out.stderr  # it says which, and it is not new
+        assert (database.parent / "secret_key").exists()  # the development key beside it, as before
+        assert not list(served_from.iterdir()) and not list(other.iterdir())
+    finally:
+        server.stop()
+
+
+def test_the_default_database_follows_xdg_data_home_and_the_data_dir_setting(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("AUTOSCRIBE_DATA_DIR", "AUTOSCRIBE_DATABASE_URL")}
+    env.update(HOME=str(tmp_path / "home"), XDG_DATA_HOME=str(tmp_path / "xdg"))
+    out = run(["migrate"], env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    xdg_db = tmp_path / "xdg" / "autoscribe" / "autoscribe.db"
+    assert f"autoscribe: database SQLite {xdg_db} (new: it does not exist yet)" in out.stderr
+    assert xdg_db.exists() and not (tmp_path / "home").exists()
+
+    env["AUTOSCRIBE_DATA_DIR"] = str(tmp_path / "data")
+    out = run(["migrate"], env, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert f"autoscribe: database SQLite {tmp_path / 'data' / 'autoscribe.db'}" in out.stderr
+    assert (tmp_path / "data" / "autoscribe.db").exists()
+
+
+def test_a_postgresql_database_is_named_without_its_password():
+    from autoscribe.settings import Settings
+
+    label = Settings(database_url="postgresql+asyncpg://scribe:s3cret@db.example:5432/autoscribe").database_label
+    assert label == "postgresql+asyncpg://scribe:***@db.example:5432/autoscribe"
+
+
+async def test_links_point_at_the_port_serve_listens_on(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'links.db'}"
+    server = await ServeProcess(url, log=tmp_path / "serve.log", env={"AUTOSCRIBE_PUBLIC_URL": None}).start()
+    try:
+        clinic_id, key = await server_clinic(url)
+        async with api_at(server.host) as api:
+            accept_url = (await invite(api, key))["invitations"][0]["acceptUrl"]
+            study = await new_study(api, Clinic(clinic_id, key))
+            reroute_url = (await api.ok(VIEWER_LINK, {"id": study["id"]}, token=key))["createViewerOnlyRerouteUrl"]["url"]
+        for link in (accept_url, reroute_url):
+            assert urlsplit(link).netloc == server.host, link
+            assert urlsplit(link).scheme == "http"
+    finally:
+        server.stop()
