@@ -131,6 +131,9 @@ async def open_reroute(request: Request) -> Response:
         return message(403, "Link not valid", "This link is not valid.")
     if expired:
         return message(403, "Link expired", "This link has expired. Ask for a new one.")
+    if request.method == "HEAD":
+        # A link checker or a preview asking about the link must not use it up.
+        return message(200, "Reroute link", "Open this link in a browser to view the study.")
     try:
         study, user, grant, now = await _open_once(svc, payload)
     except _Refused as refused:

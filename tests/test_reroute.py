@@ -234,6 +234,8 @@ async def test_a_link_opens_once(api, http, services, clinic):
     assert (await api.ok(ME, token=session))["me"]["user"]["id"] == user.id
 
     viewer = await viewer_link(api, clinic.key, study["id"])
+    # A link checker's HEAD does not use the link up.
+    assert (await http.head(f"/reroute/{token_of(viewer['url'])}")).status_code == 200
     assert (await http.get(f"/reroute/{token_of(viewer['url'])}")).status_code == 200
     assert (await http.get(f"/reroute/{token_of(viewer['url'])}")).status_code == 409
 
