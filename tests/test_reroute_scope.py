@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from db.models import Invitation, Report, Study
 from tests.conftest import session_token
-from tests.live_helpers import WORKLIST, cursor_at, update
+from tests.live_helpers import CANCEL, UPDATE, WORKLIST, cursor_at, update
 from tests.people_helpers import (
     INVITE,
     REACTIVATE_USER,
@@ -64,8 +64,6 @@ LINKED = """query($id: ID!) { study(id: $id) {
   id studyReportStatus priorReports { reportText modality studyDate }
   assignedTo { id assignedStudies(first: 100) { nodes { id } } invitations { id } }
   reports { id status isAddendum author { id } study { id } parentReport { id } } } }"""
-UPDATE_STUDY = "mutation($id: ID!) { updateStudy(id: $id, input: {modality: \"MR\"}) { id } }"
-CANCEL = "mutation($id: ID!) { cancelStudy(id: $id) { id } }"
 
 
 @dataclass
@@ -192,7 +190,7 @@ def _mutations(s: Scene) -> list[tuple[str, str, dict]]:
         ("createReportAddendum", ADDENDUM, {"id": s.signed["id"]}),
         ("cancelReportAddendum", CANCEL_ADDENDUM, {"id": s.signed["id"]}),
         ("createStudy", CREATE_STUDY, {"input": study_input}),
-        ("updateStudy", UPDATE_STUDY, {"id": s.study["id"]}),
+        ("updateStudy", UPDATE, {"id": s.study["id"], "input": {"modality": "MR"}}),
         ("cancelStudy", CANCEL, {"id": s.study["id"]}),
         ("createRerouteUrl", REROUTE, {"id": s.study["id"], "u": s.dictator_id}),
         ("createViewerOnlyRerouteUrl", VIEWER, {"id": s.study["id"]}),
