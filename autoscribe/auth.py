@@ -25,13 +25,20 @@ LOGIN_RECORD_INTERVAL = timedelta(minutes=1)
 
 @dataclass
 class Principal:
-    """An API key of a clinic (every right), or an active user of it (that user's rights)."""
+    """An API key of a clinic (every right), or an active user of it (that user's rights).
+
+    A reroute session (SPEC §5) is a user bound to one study (`study_id`): it sees only that study
+    (resolvers.scope), may at most dictate it, and never manages studies, users or invitations.
+    """
 
     clinic_id: str
     clinic_name: str
     api_key_id: str | None = None
     user: User | None = None
     read_only: bool = False
+    study_id: str | None = None
+    # The reroute link (RerouteGrant) whose opening made the session.
+    grant_id: str | None = None
 
     @property
     def is_api_key(self) -> bool:
@@ -46,7 +53,7 @@ class Principal:
 
     @property
     def can_manage_studies(self) -> bool:
-        return self._user_may(bool(self.user and self.user.can_manage_studies))
+        return self.study_id is None and self._user_may(bool(self.user and self.user.can_manage_studies))
 
     @property
     def can_create_reports(self) -> bool:
@@ -54,21 +61,28 @@ class Principal:
 
     @property
     def is_admin(self) -> bool:
-        return self._user_may(
+        return self.study_id is None and self._user_may(
             bool(self.user and self.user.level in (enums.UserLevel.ADMIN, enums.UserLevel.OWNER))
         )
 
+    def _refuse(self, reason: str) -> Forbidden:
+        if self.study_id is not None:
+            reason = "A session opened by a reroute link may only " + (
+                "view its study." if self.read_only else "view and dictate its study."
+            )
+        return Forbidden(reason)
+
     def require_manage_studies(self) -> None:
         if not self.can_manage_studies:
-            raise Forbidden("Managing studies requires the canManageStudies right.")
+            raise self._refuse("Managing studies requires the canManageStudies right.")
 
     def require_create_reports(self) -> None:
         if not self.can_create_reports:
-            raise Forbidden("Dictating reports requires the canCreateReports right.")
+            raise self._refuse("Dictating reports requires the canCreateReports right.")
 
     def require_admin(self) -> None:
         if not self.is_admin:
-            raise Forbidden("Managing users and invitations requires level ADMIN or OWNER.")
+            raise self._refuse("Managing users and invitations requires level ADMIN or OWNER.")
 
     def require_api_key(self) -> None:
         if not self.is_api_key:
@@ -103,10 +117,16 @@ async def create_clinic(db: Database, name: str) -> tuple[str, str]:
     return clinic_id, key
 
 
-def mint_session_token(signer: Signer, user: User, ttl_seconds: int, *, read_only: bool = False) -> tuple[str, datetime]:
+def mint_session_token(
+    signer: Signer, user: User, ttl_seconds: int, *, read_only: bool = False,
+    study_id: str | None = None, grant_id: str | None = None,
+) -> tuple[str, datetime]:
+    """A user session token; with `study_id` (a reroute link's), bound to that study alone."""
     payload = {"u": user.id, "c": user.clinic_id, "e": user.token_epoch}
     if read_only:
         payload["ro"] = 1
+    if study_id is not None:
+        payload["s"], payload["g"] = study_id, grant_id
     token = SESSION_PREFIX + signer.sign("session", payload, ttl_seconds=ttl_seconds)
     expires = datetime.now(timezone.utc) + timedelta(seconds=ttl_seconds)
     return token, expires
@@ -190,5 +210,7 @@ async def authenticate(db: Database, signer: Signer, token: str | None) -> Princ
             clinic_name=row[1],
             user=row[0],
             read_only=bool(payload.get("ro")),
+            study_id=payload.get("s"),
+            grant_id=payload.get("g"),
         )
     raise Unauthenticated("The bearer token is not valid.")

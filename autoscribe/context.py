@@ -45,10 +45,7 @@ class Context:
         self._loaders = value
 
     def new_loaders(self) -> Loaders:
-        return Loaders(self.svc.db, self._clinic_id)
-
-    async def _clinic_id(self) -> str:
-        return (await self.principal()).clinic_id
+        return Loaders(self.svc.db, self.principal)
 
     def bearer(self) -> str | None:
         params = self.connection_params

@@ -61,7 +61,7 @@ def _caller(principal: Principal) -> str:
     if principal.api_key_id:
         return f"key:{principal.api_key_id}"
     user = principal.user
-    return f"user:{user.id}:{user.token_epoch}:{int(principal.read_only)}"
+    return f"user:{user.id}:{user.token_epoch}:{int(principal.read_only)}:{principal.study_id or ''}"
 
 
 class Encoded(str):

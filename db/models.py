@@ -196,7 +196,7 @@ class ReportPdf(Base):
 
 
 class RerouteGrant(Base):
-    """Audit record of each reroute URL handed out."""
+    """Audit record of each reroute URL handed out, and whether it has been opened (a link opens once)."""
 
     __tablename__ = "reroute_grants"
     id: Mapped[str] = _id()
@@ -208,6 +208,8 @@ class RerouteGrant(Base):
     created_by_user_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set by the one opening that wins (a conditional UPDATE); a refused opening leaves it unset.
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Event(Base):

@@ -17,6 +17,7 @@ from db.models import Invitation, User
 from db.types import utcnow
 from resolvers.pagination import Order, Page, paginate
 from resolvers.person_fields import apply_person, person_of
+from resolvers.scope import visible
 from resolvers.user_rules import InviteRules, PersonChangeRules, check_person
 from resolvers.users import lock_user
 from resolvers.validation import check_id, given, validate
@@ -83,7 +84,7 @@ def invitation_conditions(flt: dict, now: datetime, field: str = "filter") -> li
 
 
 def _of_clinic(principal: Principal):
-    return select(Invitation).where(Invitation.clinic_id == principal.clinic_id)
+    return select(Invitation).where(*visible(Invitation, principal))
 
 
 async def get_invitation(svc: Services, principal: Principal, id: str) -> Invitation | None:

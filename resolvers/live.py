@@ -25,6 +25,7 @@ from db.events import REVOKED_KIND, Revocation, clinic_heads, first_seq, read_ev
 from db.models import Event
 from db.types import utcnow
 from resolvers.loaders import Loaders
+from resolvers.scope import ClinicScope
 from resolvers.study_filters import check_filter, matches
 from resolvers.validation import check_id
 
@@ -102,8 +103,10 @@ class LogReads:
             if event.kind == REVOKED_KIND and (revocation := Revocation.of_event(event)) is not None:
                 revocations(self._svc).note(revocation)
 
-        async def clinic() -> str:
-            return clinic_id
+        scope = ClinicScope(clinic_id)
+
+        async def clinic() -> ClinicScope:
+            return scope
 
         return Batch(events, Loaders(self._svc.db, clinic))
 
@@ -149,10 +152,20 @@ async def _start_after(svc: Services, principal: Principal, after: str | None) -
     return seq
 
 
+def _scoped_loaders(svc: Services, principal: Principal) -> Loaders:
+    """Loaders of a reroute session's own, kept to its study (the batch's shared ones see the clinic)."""
+
+    async def scope() -> Principal:
+        return principal
+
+    return Loaders(svc.db, scope)
+
+
 async def clinic_events(
     svc: Services, principal: Principal, recheck: Recheck, *, after: str | None
 ) -> AsyncIterator[tuple[Event, Loaders]]:
-    """Every event of the caller's clinic after the cursor (or from now), in seq order, forever.
+    """Every event of the caller's clinic after the cursor (or from now), in seq order, forever;
+    for a reroute session, only its study's events.
 
     `recheck` is awaited whenever the stream goes quiet (and at least every
     settings.live_auth_check_seconds); it raises when the caller's access has ended. Before each
@@ -167,10 +180,11 @@ async def clinic_events(
         last = await _start_after(svc, principal, after)
         while True:
             batch = await reads.read(clinic_id, last)
+            loaders = batch.loaders if principal.study_id is None else _scoped_loaders(svc, principal)
             for event in batch.events:
                 revoked.check(principal)
-                if event.kind != REVOKED_KIND:
-                    yield event, batch.loaders
+                if event.kind != REVOKED_KIND and (principal.study_id is None or event.study_id == principal.study_id):
+                    yield event, loaders
                 last = event.seq
             if len(batch.events) < BATCH:
                 await listener.wait(quiet)

@@ -1,4 +1,4 @@
-"""Batch loads for nested fields, always scoped to the caller's clinic."""
+"""Batch loads for nested fields, always kept to what the caller may see (resolvers.scope)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 
 from db.engine import Database
 from db.models import Invitation, Report, Study, User
+from resolvers.scope import Scoped, visible
 
 
 NOT_LOADED = object()
@@ -27,9 +28,9 @@ def loaded(loader: DataLoader, key) -> object:
 class Loaders:
     """One set per request (per event on a subscription): a cache that never outlives it."""
 
-    def __init__(self, db: Database, clinic_id: Callable[[], Awaitable[str]]):
+    def __init__(self, db: Database, scope: Callable[[], Awaitable[Scoped]]):
         self._db = db
-        self._clinic_id = clinic_id
+        self._scope = scope
         self._users = self._by_id(User)
         self.user = DataLoader(self._users)
         self.invitation = DataLoader(self._by_id(Invitation))
@@ -47,11 +48,9 @@ class Loaders:
 
     def _by_id(self, model):
         async def load(ids: list[str]) -> list:
-            clinic_id = await self._clinic_id()
+            scope = await self._scope()
             async with self._db.read() as session:
-                rows = await session.scalars(
-                    select(model).where(model.id.in_(ids), model.clinic_id == clinic_id)
-                )
+                rows = await session.scalars(select(model).where(model.id.in_(ids), *visible(model, scope)))
                 found = {r.id: r for r in rows}
             return [found.get(i) for i in ids]
 
@@ -59,11 +58,11 @@ class Loaders:
 
     async def _reports_of_study(self, study_ids: list[str]) -> list[list[Report]]:
         """Each study's reports: the primary first, then addenda oldest first."""
-        clinic_id = await self._clinic_id()
+        scope = await self._scope()
         async with self._db.read() as session:
             rows = await session.scalars(
                 select(Report)
-                .where(Report.study_id.in_(study_ids), Report.clinic_id == clinic_id)
+                .where(Report.study_id.in_(study_ids), *visible(Report, scope))
                 .order_by(Report.is_addendum, Report.created_at, Report.id)
             )
             grouped: dict[str, list[Report]] = defaultdict(list)
@@ -72,11 +71,11 @@ class Loaders:
         return [grouped.get(i, []) for i in study_ids]
 
     async def _invitations_of_user(self, user_ids: list[str]) -> list[list[Invitation]]:
-        clinic_id = await self._clinic_id()
+        scope = await self._scope()
         async with self._db.read() as session:
             rows = await session.scalars(
                 select(Invitation)
-                .where(Invitation.user_id.in_(user_ids), Invitation.clinic_id == clinic_id)
+                .where(Invitation.user_id.in_(user_ids), *visible(Invitation, scope))
                 .order_by(Invitation.created_at, Invitation.id)
             )
             grouped: dict[str, list[Invitation]] = defaultdict(list)

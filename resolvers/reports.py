@@ -20,6 +20,7 @@ from db.ids import new_id
 from db.models import Report, Study, User
 from db.types import utcnow
 from resolvers import report_pdfs
+from resolvers.scope import visible
 from resolvers.studies import ASSIGNABLE, assign, assignable_user, lock_study
 from resolvers.validation import check_id
 
@@ -30,7 +31,7 @@ async def get_report(svc: Services, principal: Principal, id: str) -> Report | N
     check_id(id, "report", "id")
     async with svc.db.read() as session:
         return await session.scalar(
-            select(Report).where(Report.id == id, Report.clinic_id == principal.clinic_id)
+            select(Report).where(Report.id == id, *visible(Report, principal))
         )
 
 
@@ -47,7 +48,7 @@ async def list_reports(
         rows = await session.scalars(
             select(Report)
             .join(Study, Study.id == Report.study_id)
-            .where(Study.clinic_id == principal.clinic_id, Report.clinic_id == principal.clinic_id, key)
+            .where(*visible(Study, principal), *visible(Report, principal), key)
             .order_by(Report.is_addendum, Report.created_at, Report.id)
         )
         return list(rows)
@@ -60,7 +61,7 @@ async def _lock_report(
     session: AsyncSession, principal: Principal, report_id: str, field: str
 ) -> tuple[Study, Report]:
     """The report and its study, both locked: the study first, as in every transition."""
-    mine = (Report.id == report_id, Report.clinic_id == principal.clinic_id)
+    mine = (Report.id == report_id, *visible(Report, principal))
     study = await session.scalar(
         select(Study)
         .where(

@@ -15,6 +15,7 @@ from db.ids import new_id
 from db.models import Study, User
 from db.types import utcnow
 from resolvers.pagination import Order, Page, paginate
+from resolvers.scope import visible
 from resolvers.study_filters import check_filter, study_conditions
 from resolvers.study_rules import CreateStudyRules, UpdateStudyRules
 from resolvers.validation import check_id, given, validate
@@ -42,7 +43,7 @@ def _study_key(id: str | None, uid: str | None) -> tuple[str | None, str | None]
 
 
 def _by_key(principal: Principal, id: str | None, uid: str | None):
-    query = select(Study).where(Study.clinic_id == principal.clinic_id)
+    query = select(Study).where(*visible(Study, principal))
     return query.where(Study.id == id) if id is not None else query.where(Study.study_instance_uid == uid)
 
 
@@ -81,7 +82,7 @@ async def list_studies(
     scope_suffix: str = "",
 ) -> Page[Study]:
     flt = check_filter(filter)
-    query = select(Study).where(Study.clinic_id == principal.clinic_id, *study_conditions(flt))
+    query = select(Study).where(*visible(Study, principal), *study_conditions(flt))
     return await paginate(
         svc.db, svc.signer, scope=f"studies:{principal.clinic_id}{scope_suffix}", query=query,
         order=ORDERS[order], first=first, after=after,

@@ -15,6 +15,7 @@ from db.types import utcnow
 from db.versions import touch
 from resolvers.pagination import Order, Page, paginate
 from resolvers.person_fields import apply_person, person_of
+from resolvers.scope import visible
 from resolvers.studies import lock_assigned_to, unassign
 from resolvers.user_rules import PersonChangeRules, check_person
 from resolvers.validation import check_id, given, validate
@@ -43,7 +44,7 @@ def user_conditions(flt: dict) -> list:
 
 
 def _of_clinic(principal: Principal, id: str):
-    return select(User).where(User.id == id, User.clinic_id == principal.clinic_id)
+    return select(User).where(User.id == id, *visible(User, principal))
 
 
 async def get_user(svc: Services, principal: Principal, id: str) -> User | None:
@@ -55,7 +56,7 @@ async def get_user(svc: Services, principal: Principal, id: str) -> User | None:
 async def list_users(
     svc: Services, principal: Principal, *, filter: dict | None, first: int, after: str | None
 ) -> Page[User]:
-    query = select(User).where(User.clinic_id == principal.clinic_id, *user_conditions(filter or {}))
+    query = select(User).where(*visible(User, principal), *user_conditions(filter or {}))
     return await paginate(
         svc.db, svc.signer, scope=f"users:{principal.clinic_id}", query=query,
         order=ORDER, first=first, after=after,

@@ -81,19 +81,23 @@ class SharedPrincipal(Principal):
     """The rights a group's members share, and nothing of who they are."""
 
     def __init__(self, of: Principal):
-        super().__init__(clinic_id=of.clinic_id, clinic_name=of.clinic_name, read_only=of.read_only)
+        super().__init__(
+            clinic_id=of.clinic_id, clinic_name=of.clinic_name, read_only=of.read_only, study_id=of.study_id
+        )
         self.rights = visibility(of)
 
     is_api_key = property(lambda self: self.rights[3])
     is_admin = property(lambda self: self.rights[4])
     can_manage_studies = property(lambda self: self.rights[5])
     can_create_reports = property(lambda self: self.rights[6])
+    # A reroute session's own user is part of what it sees (resolvers.scope); no one else's is.
+    user_id = property(lambda self: self.rights[8])
 
 
 def visibility(p: Principal) -> tuple:
     """Everything of a principal that may change what a subscription's payload shows."""
     return (p.clinic_id, p.clinic_name, p.read_only, p.is_api_key, p.is_admin, p.can_manage_studies,
-            p.can_create_reports)
+            p.can_create_reports, p.study_id, p.user_id if p.study_id is not None else None)
 
 
 class SharedContext(Context):

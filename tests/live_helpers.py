@@ -21,6 +21,7 @@ STATUS = """subscription($s: ID, $a: String) {
 CREATE = "mutation($input: CreateStudyInput!) { createStudy(input: $input) { id } }"
 UPDATE = "mutation($id: ID!, $input: UpdateStudyInput!) { updateStudy(id: $id, input: $input) { id } }"
 CANCEL = "mutation($id: ID) { cancelStudy(id: $id) { id } }"
+UNCANCEL = "mutation($id: ID) { uncancelStudy(id: $id) { id } }"
 
 SIGNER = Signer(TEST_SECRET)
 
@@ -35,6 +36,10 @@ async def update(api, token, study_id, **fields) -> None:
 
 async def cancel(api, token, study_id) -> None:
     await api.ok(CANCEL, {"id": study_id}, token=token)
+
+
+async def uncancel(api, token, study_id) -> None:
+    await api.ok(UNCANCEL, {"id": study_id}, token=token)
 
 
 def seq_of(cursor: str) -> int:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import select
-
 from autoscribe.reroute import DICTATION, reroute_token
 from db.enums import UserStatus
 from db.ids import new_id
-from db.models import RerouteGrant, User
+from db.models import User
+from tests.live_helpers import cancel, uncancel, update
 from tests.reports_helpers import (
     START,
     events_of,
@@ -20,33 +20,19 @@ from tests.reports_helpers import (
     start,
     stored_study,
 )
+from tests.reroute_helpers import (
+    ME,
+    REROUTE,
+    VIEWER,
+    dictation_link,
+    grants_of,
+    open_link,
+    session_token_in,
+    token_of,
+    viewer_link,
+)
 
-REROUTE = """mutation($id: ID, $uid: String, $u: ID!) {
-    createRerouteUrl(id: $id, studyInstanceUid: $uid, assignedToUserId: $u) {
-        url expiresAt study { id studyReportStatus assignedTo { id } } } }"""
-VIEWER = """mutation($id: ID, $uid: String, $u: ID) {
-    createViewerOnlyRerouteUrl(id: $id, studyInstanceUid: $uid, userId: $u) {
-        url expiresAt study { id studyReportStatus assignedTo { id } } } }"""
-ME = "{ me { user { id } } }"
 EVIL_NAME = "<script>alert('x')</script> & Co"
-
-
-def token_of(url: str) -> str:
-    assert url.startswith("http://testserver/reroute/"), url
-    return url.rsplit("/", 1)[1]
-
-
-async def grants_of(services, study_id) -> list[RerouteGrant]:
-    async with services.db.read() as session:
-        rows = await session.scalars(select(RerouteGrant).where(RerouteGrant.study_id == study_id))
-        return list(rows)
-
-
-def session_token_in(page: str) -> str | None:
-    marker = '<code id="session-token">'
-    if marker not in page:
-        return None
-    return html.unescape(page.split(marker, 1)[1].split("</code>", 1)[0])
 
 
 async def test_reroute_assigns_and_opens_dictation(api, http, services, clinic):
@@ -223,3 +209,94 @@ async def test_a_configured_viewer_gets_a_redirect_with_the_session(api, http, s
     assert response.status_code == 303
     assert "session=" in response.headers["location"]
     assert parse_qs(urlsplit(response.headers["location"]).query, keep_blank_values=True)["session"] == [""]
+
+
+# A link opens once, and only while what it names still holds ----------------------------------
+
+
+async def _opened_at(services, study_id):
+    return [g.opened_at for g in await grants_of(services, study_id)]
+
+
+async def test_a_link_opens_once(api, http, services, clinic):
+    user, _ = await radiologist(services, clinic)
+    study = await new_study(api, clinic)
+    link = await dictation_link(api, clinic.key, study["id"], user.id)
+    session = await open_link(http, link)
+    [opened] = await _opened_at(services, study["id"])
+    assert opened is not None
+
+    again = await http.get(f"/reroute/{token_of(link['url'])}")
+    assert again.status_code == 409 and "already been opened" in again.text
+    assert session_token_in(again.text) is None and "ust_" not in again.text
+    assert await _opened_at(services, study["id"]) == [opened]
+    # The first opening's session goes on working.
+    assert (await api.ok(ME, token=session))["me"]["user"]["id"] == user.id
+
+    viewer = await viewer_link(api, clinic.key, study["id"])
+    # A link checker's HEAD does not use the link up.
+    assert (await http.head(f"/reroute/{token_of(viewer['url'])}")).status_code == 200
+    assert (await http.get(f"/reroute/{token_of(viewer['url'])}")).status_code == 200
+    assert (await http.get(f"/reroute/{token_of(viewer['url'])}")).status_code == 409
+
+
+async def test_of_two_openings_at_once_one_wins(api, http, services, clinic):
+    user, _ = await radiologist(services, clinic)
+    study = await new_study(api, clinic)
+    link = await dictation_link(api, clinic.key, study["id"], user.id)
+    url = f"/reroute/{token_of(link['url'])}"
+    pages = await asyncio.gather(*(http.get(url) for _ in range(4)))
+    assert sorted(p.status_code for p in pages) == [200, 409, 409, 409]
+    assert sum(session_token_in(p.text) is not None for p in pages) == 1
+
+
+async def test_a_reassigned_study_s_link_is_refused_and_stays_unused(api, http, services, clinic):
+    user, _ = await radiologist(services, clinic)
+    other, _ = await radiologist(services, clinic)
+    study = await new_study(api, clinic)
+    link = await dictation_link(api, clinic.key, study["id"], user.id)
+    await update(api, clinic.key, study["id"], assignedTo=other.id)
+    page = await http.get(f"/reroute/{token_of(link['url'])}")
+    assert page.status_code == 409 and "no longer assigned to you" in page.text
+    assert session_token_in(page.text) is None
+    assert await _opened_at(services, study["id"]) == [None]
+
+    # Unassigned, it is not the user's either.
+    await update(api, clinic.key, study["id"], assignedTo=None)
+    assert (await http.get(f"/reroute/{token_of(link['url'])}")).status_code == 409
+    # The refusals used nothing up: assigned to the user again, the link opens (once).
+    await update(api, clinic.key, study["id"], assignedTo=user.id)
+    await open_link(http, link)
+
+
+async def test_a_cancelled_study_s_links_are_refused_and_stay_unused(api, http, services, clinic):
+    user, _ = await radiologist(services, clinic)
+    viewer, _ = await radiologist(services, clinic)
+    study = await new_study(api, clinic)
+    links = [
+        await dictation_link(api, clinic.key, study["id"], user.id),
+        await viewer_link(api, clinic.key, study["id"], viewer.id),
+    ]
+    await cancel(api, clinic.key, study["id"])
+    for link in links:
+        page = await http.get(f"/reroute/{token_of(link['url'])}")
+        assert page.status_code == 409 and "cancelled" in page.text
+        assert session_token_in(page.text) is None
+    assert await _opened_at(services, study["id"]) == [None, None]
+
+    await uncancel(api, clinic.key, study["id"])
+    for link in links:
+        await open_link(http, link)
+
+
+async def test_the_session_expires_when_the_link_would_have(api, http, services, clinic, monkeypatch):
+    monkeypatch.setattr(services.settings, "reroute_ttl_seconds", 4)
+    user, _ = await radiologist(services, clinic)
+    study = await new_study(api, clinic)
+    link = await dictation_link(api, clinic.key, study["id"], user.id)
+    expires = datetime.fromisoformat(link["expiresAt"])
+    await asyncio.sleep(2)  # opened halfway through the link's life
+    session = await open_link(http, link)
+    assert (await api.ok(ME, token=session))["me"]["user"]["id"] == user.id
+    await asyncio.sleep((expires - datetime.now(timezone.utc)).total_seconds() + 0.2)
+    assert (await api.error(ME, token=session))["code"] == "UNAUTHENTICATED"
