@@ -65,11 +65,12 @@ def _positive_finite(value: float) -> float:
     return value
 
 
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# Every rule matches the whole value (fullmatch): `$` would also match before a trailing newline.
+_HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
 
 def _hhmm(value: str) -> str:
-    if not _HHMM.match(value):
+    if not _HHMM.fullmatch(value):
         raise ValueError("Must be a time as HH:MM (24-hour).")
     return value
 
