@@ -12,6 +12,7 @@ from autoscribe.reroute import DICTATION, reroute_token
 from db.enums import UserStatus
 from db.ids import new_id
 from db.models import RerouteGrant, User
+from tests.pages_helpers import assert_not_framable
 from tests.reports_helpers import (
     START,
     events_of,
@@ -156,6 +157,8 @@ async def test_viewer_only_url_without_a_user(api, http, services, clinic):
     page = await http.get(f"/reroute/{token_of(link['url'])}")
     assert page.status_code == 200 and "read-only" in page.text
     assert session_token_in(page.text) is None
+    assert_not_framable(page)
+    assert_not_framable(await http.get("/reroute/not-a-token"))
 
 
 async def test_viewer_only_refusals(api, services, clinic, other_clinic):
