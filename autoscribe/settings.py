@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 DEFAULT_DATA_DIR = Path("var")
@@ -21,7 +23,9 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     public_url: str = "http://127.0.0.1:8000"
     viewer_url: str | None = None
-    cors_origins: list[str] = []
+    # Comma-separated (or a JSON list); NoDecode, or pydantic-settings would JSON-decode the value
+    # first and fail on the comma-separated form.
+    cors_origins: Annotated[list[str], NoDecode] = []
     log_level: str = "INFO"
     event_retention_days: int = 7
     # Old events are pruned this often (every process prunes; the deletes are idempotent).
@@ -52,6 +56,8 @@ class Settings(BaseSettings):
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value):
+        if isinstance(value, str) and value.strip().startswith("["):
+            return json.loads(value)
         if isinstance(value, str):
             return [o.strip() for o in value.split(",") if o.strip()]
         return value
