@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     max_subscriptions_per_connection: int = 100
     # Open WebSockets per API key (or per user, for session tokens) in one process.
     max_connections_per_key: int = 200
+    # A WebSocket that has not sent connection_init this long after opening is closed (4408).
+    ws_init_timeout_seconds: float = 5
+    # WebSockets still waiting for their connection_init, per client address in one process.
+    max_pending_connections_per_address: int = 20
     # Query answers kept per process (autoscribe.response_cache); 0 turns the cache off.
     response_cache_entries: int = 256
     reroute_ttl_seconds: int = 3600
