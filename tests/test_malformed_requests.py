@@ -129,11 +129,17 @@ async def closed_by(ws_url, frames: list[str], *, init: str | None = None) -> tu
             assert json.loads(await ws.recv())["type"] == "connection_ack"
         for frame in frames:
             await ws.send(frame)
-        with pytest.raises(ConnectionClosed):
-            async with asyncio.timeout(10):
-                while True:
-                    await ws.recv()
+        await closed_by_server(ws)
         return ws.close_code, ws.close_reason
+
+
+async def closed_by_server(ws) -> int | None:
+    """Read until the server closes the socket (within 10 s): its close code."""
+    with pytest.raises(ConnectionClosed):
+        async with asyncio.timeout(10):
+            while True:
+                await ws.recv()
+    return ws.close_code
 
 
 BAD_FRAMES = [
@@ -166,3 +172,11 @@ async def test_a_socket_still_works_beside_one_closed_for_a_bad_frame(ws_url, cl
     assert (await closed_by(ws_url, ["[]"], init=clinic.key))[0] == 4400
     async with GraphQLWS.connect(ws_url, token=clinic.key) as ws:
         assert (await (await ws.subscribe(ME)).next()) == {"me": {"clinicId": clinic.id}}
+
+
+@pytest.mark.parametrize("token", ["ask_\ud800", "ust_\udfff", "ask_caf\u00e9"])
+async def test_a_token_that_is_not_ascii_in_connection_init_is_refused_4403(ws_url, token):
+    async with connect(ws_url, subprotocols=[PROTOCOL], open_timeout=10) as ws:
+        # json.dumps writes a lone surrogate as its escape, "\ud800", as a client's JSON may.
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}))
+        assert (await closed_by_server(ws)) == 4403
