@@ -18,12 +18,12 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types import ExecutionResult
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from autoscribe import request_json
 from autoscribe.context import Context
 from autoscribe.errors import Unauthenticated
 from autoscribe.files import report_pdf
 from autoscribe.gc_after_bursts import CollectAfterBursts
 from autoscribe.invitation_page import answer_invitation, show_invitation
-from autoscribe import request_json
 from autoscribe.middleware import BodyLimit, RequestLog
 from autoscribe.reroute import open_reroute
 from autoscribe.response_cache import Encoded, ResponseCache
