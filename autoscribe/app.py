@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from datetime import timedelta
 
 from cross_web import HTTPException
 from starlette.applications import Starlette
@@ -17,6 +18,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types import ExecutionResult
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from autoscribe import request_json
 from autoscribe.context import Context
 from autoscribe.errors import Unauthenticated
 from autoscribe.files import report_pdf
@@ -27,7 +29,8 @@ from autoscribe.reroute import open_reroute
 from autoscribe.response_cache import Encoded, ResponseCache
 from autoscribe.services import Services
 from autoscribe.settings import Settings
-from autoscribe.ws_limits import ConnectionSlots, TransportWSHandler
+from autoscribe.ws_limits import ConnectionSlots, PendingSockets, TransportWSHandler
+from schema.input_text import bad_text_in_variables
 from schema.multicast import SharedJson
 from schema.root import build_schema
 
@@ -42,12 +45,14 @@ class GraphQLApp(GraphQL):
             build_schema(svc.settings),
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             max_subscriptions_per_connection=svc.settings.max_subscriptions_per_connection,
+            connection_init_wait_timeout=timedelta(seconds=svc.settings.ws_init_timeout_seconds),
             **kwargs,
         )
         self.svc = svc
         self.responses = ResponseCache(
             svc.db, svc.settings.response_cache_entries, svc.settings.response_cache_bytes)
         self.connections = ConnectionSlots(svc.settings.max_connections_per_key)
+        self.pending = PendingSockets(svc.settings.max_pending_connections_per_address)
         self.bursts = CollectAfterBursts()
         self._shared_json = SharedJson()
 
@@ -66,6 +71,29 @@ class GraphQLApp(GraphQL):
             # However the socket ended: closed by the client, an error, the server shutting down.
             self.connections.release(scope)
 
+    def decode_json(self, data):
+        """Bodies, GET variables and WebSocket frames alike: a bad one is a JSONDecodeError, which
+        Strawberry answers as bad input (400 over HTTP, close 4400 on a WebSocket)."""
+        return request_json.loads(data)
+
+    def parse_json(self, data):
+        try:
+            return request_json.loads(data)
+        except request_json.BadJson as bad:
+            raise HTTPException(400, bad.reason) from None
+
+    async def parse_http_body(self, request):
+        """Strawberry takes a body that is JSON for an object; any other JSON value (a string, a
+        number, null) fails its `data.get(...)`. And it passes operationName on whatever its type."""
+        try:
+            data = await super().parse_http_body(request)
+        except AttributeError:
+            raise HTTPException(400, "The request body must be a JSON object: {\"query\": ...}.") from None
+        for item in data if isinstance(data, list) else [data]:
+            if not isinstance(item.operation_name, (str, type(None))):
+                raise HTTPException(400, "The GraphQL operation's `operationName` must be a string or null, if provided.")
+        return data
+
     async def get_context(self, request, response) -> Context:
         return Context(self.svc, request, response)
 
@@ -80,7 +108,8 @@ class GraphQLApp(GraphQL):
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
         """Queries are answered from the response cache while the clinic's data is unchanged."""
         key = None
-        if self.responses.enabled:
+        # Variables the schema refuses (schema.input_text) may not even encode into a cache key.
+        if self.responses.enabled and bad_text_in_variables(request_data.variables) is None:
             try:
                 principal = await context.principal()
             except Unauthenticated:

@@ -173,6 +173,9 @@ async def authenticate(db: Database, signer: Signer, token: str | None) -> Princ
     """The principal a bearer token stands for; Unauthenticated for anything else."""
     if not token:
         raise Unauthenticated()
+    if not token.isascii():
+        # Every token is ASCII; a WebSocket's init payload can carry any text, lone surrogates too.
+        raise Unauthenticated("The bearer token is not valid.")
     if token.startswith(API_KEY_PREFIX):
         row = (
             await db.fetch(

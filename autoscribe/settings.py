@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 
@@ -30,7 +32,9 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     public_url: str = "http://127.0.0.1:8000"
     viewer_url: str | None = None
-    cors_origins: list[str] = []
+    # Comma-separated (or a JSON list); NoDecode, or pydantic-settings would JSON-decode the value
+    # first and fail on the comma-separated form.
+    cors_origins: Annotated[list[str], NoDecode] = []
     log_level: str = "INFO"
     event_retention_days: int = 7
     # Old events are pruned this often (every process prunes; the deletes are idempotent).
@@ -46,6 +50,10 @@ class Settings(BaseSettings):
     max_subscriptions_per_connection: int = 100
     # Open WebSockets per API key (or per user, for session tokens) in one process.
     max_connections_per_key: int = 200
+    # A WebSocket that has not sent connection_init this long after opening is closed (4408).
+    ws_init_timeout_seconds: float = 5
+    # WebSockets still waiting for their connection_init, per client address in one process.
+    max_pending_connections_per_address: int = 20
     # Query answers kept per process (autoscribe.response_cache); 0 turns the cache off.
     response_cache_entries: int = 256
     # ... and their total size: an answer over a quarter of it is not kept at all.
@@ -68,6 +76,8 @@ class Settings(BaseSettings):
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value):
+        if isinstance(value, str) and value.strip().startswith("["):
+            return json.loads(value)
         if isinstance(value, str):
             return [o.strip() for o in value.split(",") if o.strip()]
         return value

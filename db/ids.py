@@ -15,7 +15,7 @@ PREFIXES = {
     "reroute_grant": "rrg_",
 }
 
-_ID_RE = re.compile(r"^([a-z]{3})_([0-9a-f]{32})$")
+_ID_RE = re.compile(r"([a-z]{3})_([0-9a-f]{32})")
 
 
 def new_id(kind: str) -> str:
@@ -26,7 +26,7 @@ def kind_of(value: str) -> str | None:
     """The kind of a well-formed ID ('study', 'user', …), or None."""
     if not isinstance(value, str):
         return None
-    match = _ID_RE.match(value)
+    match = _ID_RE.fullmatch(value)
     if not match:
         return None
     prefix = match.group(1) + "_"

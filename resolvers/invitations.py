@@ -76,9 +76,11 @@ def invitation_conditions(flt: dict, now: datetime, field: str = "filter") -> li
     start, end = flt.get("startDate"), flt.get("endDate")
     if start is not None and end is not None and start > end:
         raise BadInput("endDate is before startDate.", field=f"{field}.endDate")
-    if start is not None:
+    # The first and last days a date can name (0001-01-01, 9999-12-31) bound nothing: no day
+    # starts before the first, and the day after the last cannot be written.
+    if start is not None and start > date.min:
         conds.append(Invitation.created_at >= _day_start(start))
-    if end is not None:
+    if end is not None and end < date.max:
         conds.append(Invitation.created_at < _day_start(end + timedelta(days=1)))
     return conds
 

@@ -6,7 +6,7 @@ always agree on which studies match.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import func
@@ -14,7 +14,7 @@ from sqlalchemy import func
 from db.enums import SEVERITY_RANK, Severity
 from db.models import Study
 from autoscribe.errors import BadInput
-from resolvers.validation import check_id
+from resolvers.validation import check_filter_text, check_id
 
 # The filter arrives as a dict of the given fields (camelCase); absent keys do not filter.
 FILTER_KEYS = {
@@ -31,12 +31,18 @@ FILTER_KEYS = {
 
 def check_filter(flt: dict | None, field: str = "filter") -> dict:
     flt = dict(flt or {})
+    check_filter_text(flt, ("studyDescription", "studyInstanceUid"), field)
     if flt.get("assignedTo") is not None:
         check_id(flt["assignedTo"], "user", f"{field}.assignedTo")
     for key in ("createdAfter", "createdBefore"):
         value = flt.get(key)
         if value is not None and value.tzinfo is None:
             raise BadInput("A time with its UTC offset is needed, e.g. 2026-11-27T09:00:00Z.", field=f"{field}.{key}")
+        if value is not None:
+            try:
+                flt[key] = value.astimezone(timezone.utc)
+            except OverflowError:
+                raise BadInput("The time is out of range.", field=f"{field}.{key}") from None
     return flt
 
 

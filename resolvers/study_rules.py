@@ -11,11 +11,11 @@ from pydantic import AfterValidator, Field, StringConstraints, field_validator
 from db.enums import HeightUnit, Severity, Sex, WeightUnit
 from resolvers.validation import NonBlank, PositiveFloat, Rules, TimeHHMM
 
-_UID = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
+_UID = re.compile(r"(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*")
 
 
 def _dicom_uid(value: str) -> str:
-    if len(value) > 64 or not _UID.match(value):
+    if len(value) > 64 or not _UID.fullmatch(value):
         raise ValueError(
             "Must be a DICOM UID: digits and dots, no empty or zero-led component, at most 64 characters."
         )

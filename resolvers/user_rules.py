@@ -11,9 +11,9 @@ from autoscribe.errors import BadInput
 from db.enums import AssignableUserLevel, ClinicRole
 from resolvers.validation import NonBlank, Rules
 
-_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
-_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
-_DIGITS = re.compile(r"^[0-9]+$")
+_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_DIGITS = re.compile(r"[0-9]+")
 # The NPI check digit is the Luhn digit of the number prefixed with 80840 (US health identifiers).
 NPI_PREFIX = "80840"
 
@@ -25,9 +25,9 @@ def valid_email(value: str) -> bool:
     labels = domain.split(".")
     return (
         len(local) <= 64
-        and bool(_LOCAL.match(local))
+        and bool(_LOCAL.fullmatch(local))
         and len(labels) >= 2
-        and all(_LABEL.match(label) for label in labels)
+        and all(_LABEL.fullmatch(label) for label in labels)
         and labels[-1].isalpha()
         and len(labels[-1]) >= 2
     )
@@ -35,7 +35,7 @@ def valid_email(value: str) -> bool:
 
 def valid_npi(value: str) -> bool:
     """10 digits whose last is the Luhn check digit of 80840 followed by the first nine."""
-    if len(value) != 10 or not _DIGITS.match(value):
+    if len(value) != 10 or not _DIGITS.fullmatch(value):
         return False
     total = 0
     for i, ch in enumerate(reversed(NPI_PREFIX + value)):
@@ -59,7 +59,7 @@ def _npi(value: str) -> str:
 
 
 def _phone(value: str) -> str:
-    if not _DIGITS.match(value) or not 10 <= len(value) <= 15:
+    if not _DIGITS.fullmatch(value) or not 10 <= len(value) <= 15:
         raise ValueError("Must be 10 to 15 digits.")
     return value
 

@@ -18,7 +18,7 @@ from resolvers.person_fields import apply_person, person_of
 from resolvers.scope import visible
 from resolvers.studies import lock_assigned_to, unassign
 from resolvers.user_rules import PersonChangeRules, check_person
-from resolvers.validation import check_id, given, validate
+from resolvers.validation import check_filter_text, check_id, given, validate
 
 # Oldest first: people keep their place in the list as others join.
 ORDER = Order("ca", ((User.created_at, False), (User.id, False)))
@@ -26,6 +26,7 @@ ORDER = Order("ca", ((User.created_at, False), (User.id, False)))
 
 def user_conditions(flt: dict) -> list:
     """SQL conditions on User for a UserFilter (a dict of the given fields)."""
+    check_filter_text(flt, ("email", "firstName", "lastName"))
     conds = []
     if flt.get("canCreateReports") is not None:
         conds.append(User.can_create_reports.is_(flt["canCreateReports"]))

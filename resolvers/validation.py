@@ -43,6 +43,18 @@ def given(model: Rules) -> dict:
     return model.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
+# Filter and search strings are refused over this length (BAD_USER_INPUT naming the field): no stored
+# value searched by a filter is longer, and a longer pattern only costs the database work.
+MAX_FILTER_TEXT = 1000
+
+
+def check_filter_text(flt: dict, keys: tuple[str, ...], field: str = "filter") -> None:
+    for key in keys:
+        value = flt.get(key)
+        if isinstance(value, str) and len(value) > MAX_FILTER_TEXT:
+            raise BadInput(f"At most {MAX_FILTER_TEXT} characters.", field=f"{field}.{key}")
+
+
 def check_id(value: Any, kind: str, field: str) -> str:
     """A well-formed ID of the expected kind, else BAD_USER_INPUT on `field`."""
     if not isinstance(value, str) or not is_id_of(value, kind):
@@ -65,11 +77,12 @@ def _positive_finite(value: float) -> float:
     return value
 
 
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# Every rule matches the whole value (fullmatch): `$` would also match before a trailing newline.
+_HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
 
 def _hhmm(value: str) -> str:
-    if not _HHMM.match(value):
+    if not _HHMM.fullmatch(value):
         raise ValueError("Must be a time as HH:MM (24-hour).")
     return value
 

@@ -12,9 +12,17 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from autoscribe.errors import AppError
 
 log = logging.getLogger("autoscribe.errors")
-_VARIABLE = re.compile(r"Variable '\$(\w+)'")
+# "Variable '$input' has invalid value at .reportMetadata.studyDate: ..." blames input.reportMetadata.studyDate.
+_VARIABLE = re.compile(r"Variable '\$(\w+)'(?: has invalid value at ((?:\.\w+|\[\d+\])+):)?")
 # What an error outside any field may stem from when the request itself is at fault.
 _REQUEST_FAULTS = (GraphQLError, CannotGetOperationTypeError, InvalidOperationTypeError, MissingQueryError)
+
+
+def _field(variable: str, path: str | None) -> str:
+    """The dotted field of a variable's invalid value (list items as their index: input.priorReports.0)."""
+    if not path:
+        return variable
+    return variable + re.sub(r"\[(\d+)\]", r".\1", path)
 
 
 def client_error(error: GraphQLError, request_id: str) -> GraphQLError:
@@ -28,7 +36,7 @@ def client_error(error: GraphQLError, request_id: str) -> GraphQLError:
         ext = {"code": "BAD_USER_INPUT", **(error.extensions or {})}
         match = _VARIABLE.search(error.message)
         if match and "field" not in ext:
-            ext["field"] = match.group(1)
+            ext["field"] = _field(match.group(1), match.group(2))
         return GraphQLError(error.message, error.nodes, error.source, error.positions, None, None, ext)
     log.error(
         "unexpected error in %s (request %s)",

@@ -18,7 +18,7 @@ from schema import multicast
 from schema.admission import Admission, anonymous, without_suggestions
 from schema.errors import present
 from schema.execution import ExecutionContext
-from schema.input_text import NoNulInLiterals, nul_in_variables
+from schema.input_text import NoNulInLiterals, bad_text_in_variables
 from schema.invitation import InvitationMutation, InvitationQuery
 from schema.node_query import NodeQuery
 from schema.principal import PrincipalQuery
@@ -56,7 +56,7 @@ class AutoScribeSchema(strawberry.Schema):
         allowed = kwargs.get("allowed_operation_types")
         if allowed is not None and OperationType.SUBSCRIPTION in allowed:
             kwargs["allowed_operation_types"] = set(allowed) - {OperationType.SUBSCRIPTION}
-        if (refused := nul_in_variables(_arg(args, kwargs, "variable_values", 1))) is not None:
+        if (refused := bad_text_in_variables(_arg(args, kwargs, "variable_values", 1))) is not None:
             result = ExecutionResult(data=None, errors=[refused])
         else:
             try:
@@ -77,7 +77,7 @@ class AutoScribeSchema(strawberry.Schema):
     async def stream(self, *args, **kwargs):
         context = _arg(args, kwargs, "context_value", 2)
         name = _arg(args, kwargs, "operation_name", 4)
-        if (refused := nul_in_variables(_arg(args, kwargs, "variable_values", 1))) is not None:
+        if (refused := bad_text_in_variables(_arg(args, kwargs, "variable_values", 1))) is not None:
 
             async def refusal():
                 yield present(PreExecutionError(data=None, errors=[refused]), context, name)

@@ -83,3 +83,32 @@ async def test_a_subscription_over_http_is_bad_input_not_an_internal_error(http,
         assert resp.status_code == 200
         err = resp.json()["errors"][0]
         assert err["extensions"] == {"code": "BAD_USER_INPUT"} and "WebSocket" in err["message"]
+
+
+async def test_cors_origins_from_the_environment_comma_separated_or_as_a_json_list(monkeypatch, database_url):
+    import httpx
+
+    from autoscribe.app import create_app
+    from autoscribe.settings import Settings
+
+    for value, origins in (("https://app.example", ["https://app.example"]),
+                           ("https://a.example, https://b.example", ["https://a.example", "https://b.example"]),
+                           ('["https://a.example","https://b.example"]', ["https://a.example", "https://b.example"])):
+        monkeypatch.setenv("AUTOSCRIBE_CORS_ORIGINS", value)
+        assert Settings().cors_origins == origins
+
+    monkeypatch.setenv("AUTOSCRIBE_CORS_ORIGINS", "https://app.example,https://b.example")
+    monkeypatch.setenv("AUTOSCRIBE_DATABASE_URL", database_url)
+    monkeypatch.setenv("AUTOSCRIBE_SECRET_KEY", "cors-test-secret")
+    app = create_app(Settings())
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as client:
+        for origin in ("https://app.example", "https://b.example"):
+            ok = await client.options("/graphql", headers={**preflight, "Origin": origin})
+            assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == origin
+            resp = await client.get("/healthz", headers={"Origin": origin})
+            assert resp.headers["access-control-allow-origin"] == origin
+        bad = await client.options("/graphql", headers={**preflight, "Origin": "https://evil.example.net"})
+        assert "access-control-allow-origin" not in bad.headers

@@ -1,6 +1,7 @@
 """The invitation link opened in a browser: the page shows the invitation; its buttons answer it once."""
 
 from db.enums import InvitationStatus, UserStatus
+from tests.pages_helpers import assert_not_framable
 from tests.people_helpers import expire, invite, stored_invitation, stored_user
 
 
@@ -16,6 +17,7 @@ async def test_page_shows_the_invitation_and_accept_activates_the_user(api, http
     assert "Northside Imaging" in shown.text and "grace@example.com" in shown.text
     assert "&lt;Hopper&gt;" in shown.text and "<Hopper>" not in shown.text
     assert 'action="' in shown.text and "/accept" in shown.text and "/reject" in shown.text
+    assert_not_framable(shown)
 
     accepted = await http.post(url + "/accept")
     assert accepted.status_code == 200 and "accepted" in accepted.text
@@ -25,6 +27,7 @@ async def test_page_shows_the_invitation_and_accept_activates_the_user(api, http
 
     again = await http.post(url + "/accept")
     assert again.status_code == 409
+    assert_not_framable(again)
     assert (await http.get(url)).status_code == 409
 
 

@@ -12,6 +12,7 @@ from db.enums import UserStatus
 from db.ids import new_id
 from db.models import User
 from tests.live_helpers import cancel, uncancel, update
+from tests.pages_helpers import assert_not_framable
 from tests.reports_helpers import (
     START,
     events_of,
@@ -142,6 +143,8 @@ async def test_viewer_only_url_without_a_user(api, http, services, clinic):
     page = await http.get(f"/reroute/{token_of(link['url'])}")
     assert page.status_code == 200 and "read-only" in page.text
     assert session_token_in(page.text) is None
+    assert_not_framable(page)
+    assert_not_framable(await http.get("/reroute/not-a-token"))
 
 
 async def test_viewer_only_refusals(api, services, clinic, other_clinic):

@@ -132,7 +132,7 @@ async def test_bad_input_is_refused_with_its_field_and_nothing_stored(api, servi
 async def test_bad_date_scalar_is_bad_user_input(api, clinic):
     inp = study_input(reportMetadata={"dateOfBirth": "1971-13-40"})
     err = await api.error(CREATE, {"input": inp}, token=clinic.key)
-    assert err["code"] == "BAD_USER_INPUT" and err["field"] == "input"
+    assert err["code"] == "BAD_USER_INPUT" and err["field"] == "input.reportMetadata.dateOfBirth"
 
 
 async def test_duplicate_uid_is_conflict_within_a_clinic_only(api, services, clinic, other_clinic):
