@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bench import database
 from bench.procs import Procs
-from db.engine import Database
+from autoscribe.db.engine import Database
 
 WORKLIST_STUDIES = 10_000
 RADIOLOGISTS = 20
@@ -55,7 +55,7 @@ class Bench:
 
     def key_maker(self, tenant: database.Tenant):
         """`await maker(n)`: n new API keys of the tenant's clinic (made with the app's own code)."""
-        from autoscribe.auth import create_api_key
+        from autoscribe.operations.authentication import create_api_key
 
         async def make(n: int) -> list[str]:
             db = await self.db()

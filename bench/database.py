@@ -15,12 +15,12 @@ from datetime import date, datetime, timedelta, timezone
 import asyncpg
 from sqlalchemy import insert
 
-from autoscribe.auth import create_clinic
-from db import enums
-from db.engine import Database
-from db.ids import new_id
-from db.migrate import upgrade
-from db.models import Study, User
+from autoscribe.operations.authentication import create_clinic
+from autoscribe.db import enums
+from autoscribe.db.engine import Database
+from autoscribe.db.ids import new_id
+from autoscribe.db.migrate import upgrade
+from autoscribe.db.models import Study, User
 from bench.procs import cpu_seconds
 
 # Only ever this database: `reset` drops its public schema.

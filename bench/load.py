@@ -22,13 +22,13 @@ from pathlib import Path
 
 import websockets
 
-from autoscribe.signing import Signer
+from autoscribe.core.signing import Signer
 from bench.client import Conn
 from bench.database import SA_URL, SECRET_KEY, add_studies, add_tenant, lock_for_run, reset
 from bench.procs import Procs, rss_bytes
 from bench.servers import start_autoscribe
 from bench.wsclient import raise_fd_limit
-from db.engine import Database
+from autoscribe.db.engine import Database
 
 SUBSCRIPTION = "subscription { worklist(filter: {isCancelled: false}) { cursor type study { id severity } } }"
 WORKLIST = "{ studies(first: 50, orderBy: PRIORITY) { totalCount nodes { id severity assignedTo { id } } } }"
@@ -108,7 +108,7 @@ async def main(seconds: float, subscribers: int, writers: int) -> int:
         async with db.read() as session:
             from sqlalchemy import select
 
-            from db.models import Clinic, Study
+            from autoscribe.db.models import Clinic, Study
             study_ids = list((await session.scalars(select(Study.id).where(Study.clinic_id == tenant.clinic_id))).all())
         server = await start_autoscribe(procs, "server", max_connections_per_key=str(subscribers + 10))
         url = f"ws://127.0.0.1:{server.port}/graphql"

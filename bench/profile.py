@@ -197,8 +197,8 @@ async def gc_pauses(tenant, n: int, cache: bool) -> dict:
     collector: its time lands on whichever allocation triggered it."""
     import httpx
 
-    from autoscribe.app import create_app
-    from autoscribe.settings import Settings
+    from autoscribe.server.app import create_app
+    from autoscribe.core.settings import Settings
 
     app = create_app(Settings(database_url=database.SA_URL, secret_key=database.SECRET_KEY, events_url="memory://",
                               **({"response_cache_entries": 0} if cache else {})))

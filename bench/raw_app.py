@@ -21,9 +21,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from autoscribe.auth import hash_api_key
+from autoscribe.operations.authentication import hash_api_key
 from bench.database import SA_URL
-from db.models import ApiKey, Study, User
+from autoscribe.db.models import ApiKey, Study, User
 
 STUDY_COLUMNS = [
     Study.id, Study.study_instance_uid, Study.study_description, Study.severity, Study.study_report_status,

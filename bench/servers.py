@@ -18,7 +18,7 @@ POSTGRAPHILE_CLI = POSTGRAPHILE_DIR / "node_modules" / "postgraphile" / "cli.js"
 
 def autoscribe_argv() -> list[str]:
     script = Path(sys.executable).parent / "autoscribe"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "autoscribe.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "autoscribe.server.cli"]
 
 
 async def start_autoscribe(procs: Procs, name: str, **settings: str) -> Proc:

@@ -6,11 +6,11 @@ import importlib.util
 
 
 def subscriptions_missing() -> str | None:
-    """None when schema/subscription.py exists and the schema has Subscription.worklist, else why not."""
-    if importlib.util.find_spec("schema.subscription") is None:
-        return "subscriptions not built yet (no schema/subscription.py)"
+    """None when autoscribe/schema/subscription.py exists and the schema has Subscription.worklist, else why not."""
+    if importlib.util.find_spec("autoscribe.schema.subscription") is None:
+        return "subscriptions not built yet (no autoscribe/schema/subscription.py)"
     try:
-        from schema.root import build_schema
+        from autoscribe.server.engine.schema import build_schema
 
         schema = build_schema()
         subscription = schema._schema.subscription_type

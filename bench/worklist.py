@@ -46,7 +46,7 @@ POSTGRAPHILE_QUERY = """query Worklist($clinic: String!, $first: Int!) {
 
 def has_response_cache() -> bool:
     """Whether the server has a response cache (autoscribe.response_cache) that can be turned off."""
-    from autoscribe.settings import Settings
+    from autoscribe.core.settings import Settings
 
     return "response_cache_entries" in Settings.model_fields
 
@@ -114,8 +114,8 @@ async def _measure(ctx: Bench, target: Target, pg: database.PgBackends) -> Resul
 async def count_statements(tenant: database.Tenant, cache: bool) -> dict[str, dict[int, tuple[int, int]]]:
     """SQL statements and pool checkouts per request, for page sizes 10 and 100, counted with
     SQLAlchemy events on an in-process instance of each Python app (the servers are unchanged)."""
-    from autoscribe.app import create_app
-    from autoscribe.settings import Settings
+    from autoscribe.server.app import create_app
+    from autoscribe.core.settings import Settings
     from bench import raw_app
 
     out: dict[str, dict[int, tuple[int, int]]] = {}

@@ -15,14 +15,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from autoscribe.app import create_app
-from autoscribe.auth import create_clinic, mint_session_token
-from autoscribe.settings import Settings
-from db import enums
-from db.ids import new_id
-from db.migrate import upgrade
-from db.models import User
-from db.types import utcnow
+from autoscribe.server.app import create_app
+from autoscribe.operations.authentication import create_clinic, mint_session_token
+from autoscribe.core.settings import Settings
+from autoscribe.db import enums
+from autoscribe.db.ids import new_id
+from autoscribe.db.migrate import upgrade
+from autoscribe.db.models import User
+from autoscribe.db.types import utcnow
 from tests import timeout_stacks
 
 # The embedded default database and its key go to a folder of the test run's own, never to the

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from autoscribe.signing import Signer
+from autoscribe.core.signing import Signer
 from tests.conftest import TEST_SECRET
 from tests.studies_helpers import study_input
 

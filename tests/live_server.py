@@ -18,9 +18,9 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from autoscribe.app import create_app
-from autoscribe.services import Services
-from autoscribe.settings import Settings
+from autoscribe.server.app import create_app
+from autoscribe.server.services import ServerServices
+from autoscribe.core.settings import Settings
 from tests.conftest import TEST_SECRET, Api
 
 AUTOSCRIBE = Path(sys.executable).with_name("autoscribe")
@@ -53,7 +53,7 @@ async def serving(app) -> AsyncIterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def app_server(settings: Settings) -> AsyncIterator[tuple[str, Services, Api]]:
+async def app_server(settings: Settings) -> AsyncIterator[tuple[str, ServerServices, Api]]:
     """A whole app of its own (its own bus) served in this process: (host:port, services, api)."""
     app = create_app(settings)
     async with app.router.lifespan_context(app):

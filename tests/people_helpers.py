@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from db.models import Invitation, User
-from db.types import utcnow
+from autoscribe.db.models import Invitation, User
+from autoscribe.db.types import utcnow
 
 USER_FIELDS = """id email firstName lastName middleName suffix1 suffix2 phoneNumber npiNumber clinicRole
 level status canCreateReports canManageStudies hasDashboardAccess invitedSource createdAt lastLoginAt"""

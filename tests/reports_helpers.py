@@ -6,7 +6,7 @@ import itertools
 
 from sqlalchemy import func, select
 
-from db.models import Event, Report, Study
+from autoscribe.db.models import Event, Report, Study
 from tests.conftest import add_user, session_token
 
 REPORT = """id studyId userId status isAddendum isCritical signedAt plainText pdfUrl createdAt updatedAt

@@ -6,7 +6,7 @@ import html
 
 from sqlalchemy import select
 
-from db.models import RerouteGrant
+from autoscribe.db.models import RerouteGrant
 
 REROUTE = """mutation($id: ID, $uid: String, $u: ID!) {
     createRerouteUrl(id: $id, studyInstanceUid: $uid, assignedToUserId: $u) {

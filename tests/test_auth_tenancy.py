@@ -2,7 +2,7 @@
 
 from datetime import datetime, timezone
 
-from db.models import ApiKey
+from autoscribe.db.models import ApiKey
 from tests.studies_helpers import create_study
 
 ME = "{ me { clinicId clinicName apiKeyId user { id } } }"

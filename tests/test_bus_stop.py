@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from autoscribe.bus import EventBus
+from autoscribe.live.bus import EventBus
 
 
 async def no_heads(_clinic_ids: list[str]) -> dict[str, int]:

@@ -23,7 +23,7 @@ VIEWER_LINK = "mutation($id: ID) { createViewerOnlyRerouteUrl(id: $id) { url } }
 
 
 def run(args, env, cwd=None):
-    return subprocess.run([sys.executable, "-m", "autoscribe.cli", *args], env=env, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "autoscribe.server.cli", *args], env=env, capture_output=True,
                           text=True, timeout=120, cwd=cwd)
 
 
@@ -52,7 +52,7 @@ def test_migrate_and_create_clinic_on_a_fresh_sqlite_file(tmp_path):
 
 
 def test_development_secret_is_generated_once_and_kept(tmp_path):
-    from autoscribe.settings import Settings
+    from autoscribe.core.settings import Settings
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'a.db'}"
     first = Settings(database_url=url, secret_key=None).signing_key
@@ -152,7 +152,7 @@ def test_the_default_database_follows_xdg_data_home_and_the_data_dir_setting(tmp
 
 
 def test_a_postgresql_database_is_named_without_its_password():
-    from autoscribe.settings import Settings
+    from autoscribe.core.settings import Settings
 
     label = Settings(database_url="postgresql+asyncpg://scribe:s3cret@db.example:5432/autoscribe").database_label
     assert label == "postgresql+asyncpg://scribe:***@db.example:5432/autoscribe"

@@ -2,7 +2,7 @@
 
 import logging
 
-from resolvers import studies
+from autoscribe.operations import studies
 from tests.live_helpers import WORKLIST
 from tests.ws_client import GraphQLWS
 

@@ -4,7 +4,7 @@ import asyncio
 
 from sqlalchemy import select
 
-from db.models import Event
+from autoscribe.db.models import Event
 from tests.conftest import add_user
 from tests.studies_helpers import create_study
 
@@ -51,7 +51,7 @@ async def test_a_clinics_writers_take_turns_and_a_failed_one_passes_its_turn_on(
     """On PostgreSQL a process's writers of one clinic wait for their turn before its row lock; a
     transaction that fails after taking it must not keep it, and a turn held too long (a bug) is
     given up on rather than hang the writers behind it."""
-    from db import events
+    from autoscribe.db import events
 
     s = await create_study(api, clinic.key, uid="8.4")
     if services.db.is_sqlite:

@@ -1,4 +1,4 @@
-"""schema.execution answers plain scalar fields itself; its answers must be the standard executor's,
+"""autoscribe.server.engine.execution answers plain scalar fields itself; its answers must be the standard executor's,
 byte for byte: on a small schema made to go wrong in every way a plain field can, on the corpus of
 tests/test_response_cache_corpus.py, and on hundreds of generated queries against seeded data."""
 
@@ -14,10 +14,10 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-import schema.root
-from autoscribe.app import create_app
-from autoscribe.response_cache import TIME_DEPENDENT
-from schema.execution import ExecutionContext
+from autoscribe.server.engine import schema as engine_schema
+from autoscribe.server.app import create_app
+from autoscribe.server.engine.response_cache import TIME_DEPENDENT
+from autoscribe.server.engine.execution import ExecutionContext
 from tests import conftest
 from tests.test_fuzz import operations, seed
 from tests.test_response_cache_corpus import CORPUS, seeded_studies
@@ -109,9 +109,9 @@ def _answer(result) -> str:
 def test_the_short_way_is_in_use_with_the_installed_graphql_core():
     # Were graphql-core's field loop to change, schema.execution falls back to the standard
     # executor: correct, but every worklist ~25% slower. This says so.
-    import schema.execution
+    from autoscribe.server.engine import execution
 
-    assert schema.execution.ExecutionContext is not schema.execution.STANDARD
+    assert execution.ExecutionContext is not execution.STANDARD
 
 
 @pytest.mark.parametrize("extensions", [[], [Upper]], ids=["plain", "with a resolving extension"])
@@ -143,7 +143,7 @@ async def apps(database_url, monkeypatch):
     standard executor."""
     made = []
     for cls in (ExecutionContext, StrawberryGraphQLCoreExecutionContext):
-        monkeypatch.setattr(schema.root, "ExecutionContext", cls)
+        monkeypatch.setattr(engine_schema, "ExecutionContext", cls)
         made.append(create_app(conftest.test_settings(database_url, response_cache_entries=0)))
     async with made[0].router.lifespan_context(made[0]), made[1].router.lifespan_context(made[1]):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=made[0]), base_url="http://testserver") as a, \

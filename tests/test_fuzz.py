@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, mutations, nodes, queries
 
-from schema.root import build_schema
+from autoscribe.server.engine.schema import build_schema
 from tests.conftest import TEST_SECRET, add_user, session_token
 from tests.live_helpers import cursor_at
 from tests.live_server import ServeProcess

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 
-from autoscribe.gc_after_bursts import CollectAfterBursts
+from autoscribe.server.gc_after_bursts import CollectAfterBursts
 
 
 async def test_one_collection_after_a_burst_and_none_for_a_trickle(monkeypatch):

@@ -88,8 +88,8 @@ async def test_a_subscription_over_http_is_bad_input_not_an_internal_error(http,
 async def test_cors_origins_from_the_environment_comma_separated_or_as_a_json_list(monkeypatch, database_url):
     import httpx
 
-    from autoscribe.app import create_app
-    from autoscribe.settings import Settings
+    from autoscribe.server.app import create_app
+    from autoscribe.core.settings import Settings
 
     for value, origins in (("https://app.example", ["https://app.example"]),
                            ("https://a.example, https://b.example", ["https://a.example", "https://b.example"]),

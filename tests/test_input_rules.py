@@ -2,7 +2,7 @@
 
 import pytest
 
-from db.models import Invitation, Study, User
+from autoscribe.db.models import Invitation, Study, User
 from tests.people_helpers import INVITE, NPI_A, UPDATE_USER, count, invite, invite_input
 from tests.studies_helpers import CREATE, create_study, study_input
 

@@ -1,6 +1,6 @@
 """The invitation link opened in a browser: the page shows the invitation; its buttons answer it once."""
 
-from db.enums import InvitationStatus, UserStatus
+from autoscribe.db.enums import InvitationStatus, UserStatus
 from tests.pages_helpers import assert_not_framable
 from tests.people_helpers import expire, invite, stored_invitation, stored_user
 

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 
 from itsdangerous import URLSafeSerializer
 
-from db import enums
-from db.models import Invitation, User
+from autoscribe.db import enums
+from autoscribe.db.models import Invitation, User
 from tests.conftest import add_user, session_token
 from tests.people_helpers import (
     ACCEPT,

@@ -7,7 +7,7 @@ import contextlib
 
 import pytest
 
-from autoscribe.app import create_app
+from autoscribe.server.app import create_app
 from tests import conftest
 from tests.conftest import add_user, session_token
 from tests.live_helpers import WORKLIST, create, cursor_at, worklist_of

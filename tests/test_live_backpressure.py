@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 from strawberry.types import ExecutionResult
 
-from schema import multicast
+from autoscribe.server.engine import multicast
 
 
 class Socket:

@@ -7,9 +7,9 @@ from collections import defaultdict
 import httpx
 from sqlalchemy import select
 
-from autoscribe.app import create_app
-from db.events import append_event, filter_fields
-from db.models import Study
+from autoscribe.server.app import create_app
+from autoscribe.db.events import append_event, filter_fields
+from autoscribe.db.models import Study
 from tests import conftest
 from tests.conftest import Api
 from tests.live_helpers import WORKLIST, create, cursor_at, seq_of, update, worklist_of
@@ -75,7 +75,7 @@ async def test_a_lost_wake_up_is_caught_by_the_poll(database_url, clinic):
 
 
 async def test_an_unexpected_failure_in_the_stream_is_masked(ws_url, api, clinic, monkeypatch):
-    from resolvers import live
+    from autoscribe.live import streams as live
 
     async def broken(*_args, **_kwargs):
         raise RuntimeError("SELECT secret FROM events")

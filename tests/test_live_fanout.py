@@ -9,9 +9,8 @@ import time
 
 import pytest
 
-import schema.subscription
-from autoscribe.auth_cache import auth_cache
-from schema import multicast
+from autoscribe.schema import subscription
+from autoscribe.server.engine import multicast
 from tests import conftest
 from tests.conftest import add_user, session_token
 from tests.live_helpers import WORKLIST, create, cursor_at, worklist_of
@@ -26,13 +25,13 @@ LIVE = {"f": {"isCancelled": False}}
 def executions(monkeypatch):
     """How many times a subscription's selection was resolved, per study."""
     counts: dict[str, int] = {}
-    original = schema.subscription._current_study
+    original = subscription._current_study
 
     async def counting(info, change):
         counts[change.study_id] = counts.get(change.study_id, 0) + 1
         return await original(info, change)
 
-    monkeypatch.setattr(schema.subscription, "_current_study", counting)
+    monkeypatch.setattr(subscription, "_current_study", counting)
     return counts
 
 
@@ -40,7 +39,7 @@ async def members_of(services, clinic_id: str, want: int, timeout: float = 5) ->
     """Member counts of the clinic's groups, once they add up to `want` subscriptions."""
     deadline = time.monotonic() + timeout
     while True:
-        sizes = sorted(len(g.members) for g in multicast.registry(services).groups.values()
+        sizes = sorted(len(g.members) for g in services.groups.groups.values()
                        if g.key[3][0] == clinic_id)
         if sum(sizes) >= want or time.monotonic() > deadline:
             return sizes
@@ -137,9 +136,9 @@ async def test_another_clinic_never_receives_the_groups_events(ws_url, api, serv
 
 
 def test_visibility_tells_admins_and_read_only_sessions_apart():
-    from autoscribe.auth import Principal
-    from db import enums
-    from db.models import User
+    from autoscribe.core.principal import Principal
+    from autoscribe.db import enums
+    from autoscribe.db.models import User
 
     def user(level, read_only=False):
         u = User(id="user_x", clinic_id="clinic_1", level=level, can_create_reports=True, can_manage_studies=False)
@@ -185,7 +184,7 @@ async def test_connections_of_one_token_share_their_rechecks_and_revocation_stay
     admin = await add_user(services, clinic.id, level="ADMIN", has_dashboard_access=True)
     user = await add_user(services, clinic.id)
     token = session_token(services, user)
-    cache = auth_cache(svc)
+    cache = svc.auth
     async with connections(f"ws://{host}/graphql", [token] * 10) as wss:
         subs = [await ws.subscribe(WORKLIST, {"f": {"isCancelled": False}, "a": cursor_at(clinic.id, i)})
                 for i, ws in enumerate(wss)]  # distinct cursors: ten subscriptions running alone
@@ -220,7 +219,7 @@ async def test_shared_results_are_written_directly_and_match_an_unshared_subscri
     # A fragment at the root keeps a subscription out of any group: Strawberry sends its results.
     alone = WORKLIST.replace("{\n  worklist", "{ ...W }\nfragment W on Subscription {\n  worklist", 1)
     assert "...W" in alone
-    groups = multicast.registry(services)
+    groups = services.groups
     async with connections(ws_url, [clinic.key] * 3) as wss:
         shared = [await wss[0].subscribe(WORKLIST, LIVE), await wss[1].subscribe(WORKLIST, LIVE)]
         unshared = await wss[2].subscribe(alone, LIVE)

@@ -16,8 +16,8 @@ import uuid
 import httpx
 import pytest
 
-from autoscribe.auth import create_clinic
-from db.engine import Database
+from autoscribe.operations.authentication import create_clinic
+from autoscribe.db.engine import Database
 from tests.conftest import PG_URL, terminate_connections
 from tests.live_helpers import WORKLIST, create, cursor_at, seq_of, update, worklist_of
 from tests.live_server import RedisServer, ServeProcess, api_at

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy import update as sql_update
 
-from autoscribe.retention import EventPruner
-from db.models import Event
-from db.types import utcnow
+from autoscribe.live.retention import EventPruner
+from autoscribe.db.models import Event
+from autoscribe.db.types import utcnow
 from tests import conftest
 from tests.live_helpers import STATUS, WORKLIST, cancel, create, cursor_at, seq_of, update, worklist_of
 from tests.live_server import ServeProcess, api_at, app_server
@@ -154,8 +154,8 @@ async def test_resume_across_a_server_restart(tmp_path):
 
 
 async def server_clinic(url: str) -> tuple[str, str]:
-    from autoscribe.auth import create_clinic
-    from db.engine import Database
+    from autoscribe.operations.authentication import create_clinic
+    from autoscribe.db.engine import Database
 
     db = Database(url)
     try:

@@ -36,8 +36,8 @@ def revoke_cli(database_url: str, key_id: str, **env) -> subprocess.CompletedPro
 
 
 async def new_key(database_url: str, clinic_id: str) -> tuple[str, str]:
-    from autoscribe.api_keys import new_api_key
-    from db.engine import Database
+    from autoscribe.operations.api_keys import new_api_key
+    from autoscribe.db.engine import Database
 
     db = Database(database_url)
     try:

@@ -10,9 +10,9 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from autoscribe.auth import create_clinic
-from autoscribe.settings import Settings
-from autoscribe.ws_limits import PENDING_REASON
+from autoscribe.operations.authentication import create_clinic
+from autoscribe.core.settings import Settings
+from autoscribe.server.engine.ws_limits import PENDING_REASON
 from tests import conftest
 from tests.live_server import app_server
 from tests.ws_client import PROTOCOL, GraphQLWS

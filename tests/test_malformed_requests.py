@@ -8,9 +8,9 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from autoscribe.request_json import MAX_DEPTH
-from db.models import Study
-from resolvers.validation import MAX_FILTER_TEXT
+from autoscribe.server.request_json import MAX_DEPTH
+from autoscribe.db.models import Study
+from autoscribe.operations.validation import MAX_FILTER_TEXT
 from tests.people_helpers import count, invite
 from tests.studies_helpers import CREATE
 from tests.ws_client import PROTOCOL, GraphQLWS

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pypdf
 import pytest
 
-from autoscribe import pdf
-from autoscribe.pdf import (
+from autoscribe.operations import pdf
+from autoscribe.operations.pdf import (
     PdfRenderError,
     ReportDocument,
     SignedText,

@@ -2,9 +2,9 @@
 
 import pytest
 
-from autoscribe.auth import mint_session_token
-from db import enums
-from db.models import Invitation, Study, User
+from autoscribe.operations.authentication import mint_session_token
+from autoscribe.db import enums
+from autoscribe.db.models import Invitation, Study, User
 from tests.conftest import add_user, session_token
 from tests.people_helpers import (
     INVITATION,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from db.models import Invitation, User
+from autoscribe.db.models import Invitation, User
 from tests.people_helpers import BAD_NPI, INVITE, NPI_B, count, invite, invite_input
 
 

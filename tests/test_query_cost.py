@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from autoscribe.settings import Settings
+from autoscribe.core.settings import Settings
 from bench.worklist import QUERY as BENCH_WORKLIST
 from tests.live_server import ServeProcess
 from tests.studies_helpers import create_study

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 import pypdf
 from sqlalchemy import delete, select
 
-from autoscribe.files import pdf_token
-from db.models import ReportPdf
-from resolvers import report_pdfs
+from autoscribe.operations.report_pdfs import pdf_token
+from autoscribe.db.models import ReportPdf
+from autoscribe.operations import report_pdfs
 from tests.reports_helpers import (
     ADDENDUM,
     REPORT_BY_ID,

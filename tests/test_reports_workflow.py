@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from autoscribe.auth import mint_session_token
-from db.enums import UserStatus
-from db.ids import new_id
+from autoscribe.operations.authentication import mint_session_token
+from autoscribe.db.enums import UserStatus
+from autoscribe.db.ids import new_id
 from tests.conftest import add_user
 from tests.reports_helpers import (
     ADDENDUM,

@@ -7,10 +7,10 @@ import html
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
-from autoscribe.reroute import DICTATION, reroute_token
-from db.enums import UserStatus
-from db.ids import new_id
-from db.models import User
+from autoscribe.operations.reroute import DICTATION, reroute_token
+from autoscribe.db.enums import UserStatus
+from autoscribe.db.ids import new_id
+from autoscribe.db.models import User
 from tests.live_helpers import cancel, uncancel, update
 from tests.pages_helpers import assert_not_framable
 from tests.reports_helpers import (

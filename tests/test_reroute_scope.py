@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from db.models import Invitation, Report, Study
+from autoscribe.db.models import Invitation, Report, Study
 from tests.conftest import session_token
 from tests.live_helpers import CANCEL, UPDATE, WORKLIST, cursor_at, update
 from tests.people_helpers import (

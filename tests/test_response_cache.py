@@ -6,10 +6,10 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from autoscribe.app import create_app
-from autoscribe.auth import create_clinic
-from db.models import Study
-from resolvers import studies
+from autoscribe.server.app import create_app
+from autoscribe.operations.authentication import create_clinic
+from autoscribe.db.models import Study
+from autoscribe.operations import studies
 from tests import conftest
 from tests.conftest import Api, add_user, session_token
 from tests.people_helpers import UPDATE_USER
@@ -72,7 +72,7 @@ async def test_every_kind_of_change_is_seen_at_once(api, services, clinic, execu
     assert (await api.ok(WORKLIST, token=clinic.key))["studies"]["nodes"][0]["assignedTo"]["firstName"] == "Grace"
 
     # A bulk statement that says which clinic it touched.
-    from db.versions import touch
+    from autoscribe.db.versions import touch
     async with services.db.write() as session:
         await session.execute(update(Study).where(Study.id == s["id"]).values(study_description="MR Spine"))
         touch(session, clinic.id)
@@ -92,7 +92,7 @@ async def test_callers_do_not_share_answers(api, services, clinic, other_clinic,
 
 
 async def test_time_dependent_fields_are_never_cached(api, services, clinic, monkeypatch):
-    from resolvers import reports
+    from autoscribe.operations import reports
 
     _study, report, _rad, _token = await signed_report(api, services, clinic)
     calls = count_calls(monkeypatch, reports, "get_report")
@@ -102,7 +102,7 @@ async def test_time_dependent_fields_are_never_cached(api, services, clinic, mon
     assert len(calls) == 2
     # Fragments too.
     frag = "query($id: ID!) { report(id: $id) { ...R } } fragment R on Report { pdfUrl }"
-    from autoscribe.response_cache import _cacheable_document
+    from autoscribe.server.engine.response_cache import _cacheable_document
     assert not _cacheable_document(frag, None)
     assert _cacheable_document(WORKLIST, None)
     assert not _cacheable_document("mutation { cancelStudy(studyInstanceUid: \"1\") { id } }", None)
@@ -127,7 +127,7 @@ async def test_a_change_through_another_process_is_seen(database_url, api, clini
 
 
 async def test_each_commit_moves_the_version_once_and_a_refused_one_not_at_all(api, services, clinic):
-    from db.versions import data_version
+    from autoscribe.db.versions import data_version
 
     async def version():
         return (await services.db.fetch(data_version(clinic.id))).scalar()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from autoscribe.app import create_app
+from autoscribe.server.app import create_app
 from tests import conftest
 from tests.conftest import add_user
 from tests.studies_helpers import create_study

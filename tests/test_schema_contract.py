@@ -5,7 +5,7 @@ from pathlib import Path
 import graphql
 import pytest
 
-from schema.root import sdl
+from autoscribe.server.engine.schema import sdl
 
 ROOT = Path(__file__).resolve().parent.parent
 # The clients' contract, as shared beside the checkout; the copy in tests/ lets a lone clone check it too.
@@ -22,7 +22,7 @@ def _name(change) -> str:
 
 
 def test_schema_file_is_current():
-    assert (ROOT / "schema.graphql").read_text() == sdl(), "schema.graphql is stale: run python -m schema.export"
+    assert (ROOT / "schema.graphql").read_text() == sdl(), "schema.graphql is stale: run python -m autoscribe.server.export"
 
 
 def test_contract_copy_matches_the_shared_contract():

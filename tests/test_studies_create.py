@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from db.models import Event, Study
+from autoscribe.db.models import Event, Study
 from tests.conftest import add_user
 from tests.studies_helpers import study_input
 
@@ -148,7 +148,7 @@ async def test_duplicate_uid_is_conflict_within_a_clinic_only(api, services, cli
     {"status": "INVITED"}, {"status": "REVOKED"}, {"can_create_reports": False},
 ], ids=["invited", "revoked", "cannot-report"])
 async def test_assignee_must_be_an_active_reporting_user(api, services, clinic, fields):
-    from db import enums
+    from autoscribe.db import enums
     values = {k: (enums.UserStatus(v) if k == "status" else v) for k, v in fields.items()}
     user = await add_user(services, clinic.id, **values)
     err = await api.error(CREATE, {"input": study_input(assignedTo=user.id)}, token=clinic.key)

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from db.models import Event, Study
+from autoscribe.db.models import Event, Study
 from tests.conftest import add_user
 from tests.studies_helpers import create_study
 
@@ -92,7 +92,7 @@ async def test_assignment_refused_while_a_report_is_in_progress(api, services, c
     s = await create_study(api, clinic.key, assignedTo=rad.id)
     async with services.db.write() as session:
         row = await session.get(Study, s["id"])
-        from db.enums import StudyReportStatus
+        from autoscribe.db.enums import StudyReportStatus
         row.study_report_status = StudyReportStatus.IN_PROGRESS
     body = await update(api, clinic.key, s["id"], assignedTo=other.id)
     assert body["errors"][0]["extensions"]["code"] == "CONFLICT"

@@ -4,8 +4,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from db import enums
-from db.models import User
+from autoscribe.db import enums
+from autoscribe.db.models import User
 from tests.conftest import add_user, session_token
 from tests.people_helpers import (
     REACTIVATE_USER,

@@ -2,8 +2,8 @@
 
 import pytest
 
-from db import enums
-from db.models import Invitation, Study, User
+from autoscribe.db import enums
+from autoscribe.db.models import Invitation, Study, User
 from tests.conftest import add_user
 from tests.people_helpers import (
     ACCEPT,

@@ -1,0 +1,118 @@
+"""The engine and sessions, configured the same way for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from sqlalchemy import Executable, Result, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_
+
+from autoscribe.db.versions import VersionedSession
+
+AfterCommit = Callable[[list], Awaitable[None]]
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
+    engine = create_async_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy's "begin" below decide how transactions start.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn):
+        # Writers take the write lock up front, so checks and writes of one transaction are
+        # serialised against every other writer; readers use a deferred snapshot.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _ping_on_checkout(engine: AsyncEngine) -> None:
+    """A pooled connection is tried before each use; a dead one (the server restarted, the
+    connection was cut) is replaced, and the request goes on with a new one.
+
+    This is pool_pre_ping, in one round trip: SQLAlchemy's asyncpg ping wraps its `;` in a
+    transaction (BEGIN, `;`, ROLLBACK: three round trips per checkout) for pgbouncer's transaction
+    mode; asyncpg's execute() sends one `SELECT 1` by the simple query protocol."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _ping(dbapi_connection, _record, _proxy):
+        try:
+            await_(dbapi_connection.driver_connection.execute("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 - any failure: the pool drops it and connects anew
+            raise DisconnectionError(f"pooled connection failed its ping: {exc}") from exc
+
+
+class Database:
+    """Owns the engines and hands out sessions: `read()` for queries, `write()` for changes."""
+
+    def __init__(self, url: str, *, pool_size: int = 5, max_overflow: int = 10):
+        self.url = url
+        self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            self.engine = _sqlite_engine(url, immediate=True)
+            self.read_engine = _sqlite_engine(url, immediate=False)
+        else:
+            self.engine = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+            _ping_on_checkout(self.engine)
+            self.read_engine = self.engine
+        self._write_sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, sync_session_class=VersionedSession
+        )
+        self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        # One-statement reads need no transaction: on PostgreSQL they run in autocommit, which saves
+        # the BEGIN and ROLLBACK round trips a session would make around them.
+        self._single_reads = (
+            self.read_engine if self.is_sqlite else self.read_engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        self.after_commit: list[AfterCommit] = []
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._read_sessions() as session:
+            yield session
+
+    async def fetch(self, statement: Executable) -> Result:
+        """The whole result of one read-only statement of Core columns (not ORM objects), run on its
+        own: what it reads is one consistent snapshot, as any single statement's is."""
+        async with self._single_reads.connect() as conn:
+            return await conn.execute(statement)
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        Events appended in it (db.events.append_event) are handed to the after-commit hooks
+        once the commit has succeeded. Callables in session.info["on_end"] run when the
+        transaction has ended, either way.
+        """
+        async with self._write_sessions() as session:
+            try:
+                async with session.begin():
+                    yield session
+            finally:
+                for end in session.info.pop("on_end", []):  # committed or rolled back
+                    end()
+            events = session.info.pop("events", [])
+        if events:
+            for hook in self.after_commit:
+                await hook(events)
+
+    async def ping(self) -> None:
+        await self.fetch(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()

@@ -1,0 +1,127 @@
+"""Keyset pagination: orders as key columns, opaque signed cursors, pages with a lazy total."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from autoscribe.core.errors import BadInput
+from autoscribe.core.signing import Signer
+from autoscribe.db.engine import Database
+from autoscribe.db.types import UTCDateTime
+
+T = TypeVar("T")
+MAX_PAGE = 100
+# A connection's page when `first` is not given (also what the query cost counts for it).
+DEFAULT_PAGE = 25
+
+
+@dataclass(frozen=True)
+class Order:
+    """A total order over rows: key columns with their direction, the last one unique."""
+
+    name: str
+    keys: tuple[tuple[InstrumentedAttribute, bool], ...]  # (column, descending)
+
+    def order_by(self) -> list:
+        return [col.desc() if desc else col.asc() for col, desc in self.keys]
+
+    def key_of(self, row: Any) -> list:
+        return [_to_json(getattr(row, col.key)) for col, _ in self.keys]
+
+    def after(self, values: list) -> Any:
+        """Rows strictly after the row whose key is `values` in this order."""
+        clauses = []
+        for i, (col, desc) in enumerate(self.keys):
+            value = _from_json(values[i], col)
+            step = col < value if desc else col > value
+            equal = [c == _from_json(values[j], c) for j, (c, _) in enumerate(self.keys[:i])]
+            clauses.append(and_(*equal, step))
+        return or_(*clauses)
+
+
+def _to_json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _from_json(value: Any, col: InstrumentedAttribute) -> Any:
+    if isinstance(col.type, UTCDateTime):
+        if not isinstance(value, str):
+            raise ValueError("not a timestamp")
+        return datetime.fromisoformat(value)
+    return value
+
+
+@dataclass
+class Page(Generic[T]):
+    rows: list[T]
+    has_next: bool
+    count: Callable[[], Awaitable[int]]
+    # A row's signed cursor. Signing costs ~15 µs a row: made only for the rows whose cursor is
+    # asked for (most worklists ask for the page's end cursor alone).
+    sign: Callable[[T], str]
+
+    def cursor(self, index: int) -> str:
+        return self.sign(self.rows[index])
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.cursor(-1) if self.rows else None
+
+
+def check_first(first: int) -> int:
+    if first is None or not 1 <= first <= MAX_PAGE:
+        raise BadInput(f"first must be between 1 and {MAX_PAGE}.", field="first")
+    return first
+
+
+async def paginate(
+    db: Database,
+    signer: Signer,
+    *,
+    scope: str,
+    query: Select,
+    order: Order,
+    first: int,
+    after: str | None,
+) -> Page:
+    """One page of `query` (already filtered and scoped to a clinic) in `order`.
+
+    `scope` names the list and the clinic; a cursor made for another scope or order, or one
+    that was tampered with, is refused as BAD_USER_INPUT on `after`.
+    """
+    check_first(first)
+    paged = query
+    if after is not None:
+        payload = signer.verify("cursor", after)
+        if (
+            not isinstance(payload, list)
+            or len(payload) != 3
+            or payload[0] != scope
+            or payload[1] != order.name
+            or not isinstance(payload[2], list)
+            or len(payload[2]) != len(order.keys)
+        ):
+            raise BadInput("Not a valid cursor for this list.", field="after")
+        try:
+            paged = paged.where(order.after(payload[2]))
+        except (TypeError, ValueError):
+            raise BadInput("Not a valid cursor for this list.", field="after") from None
+    paged = paged.order_by(*order.order_by()).limit(first + 1)
+    async with db.read() as session:
+        rows = list((await session.scalars(paged)).all())
+    has_next = len(rows) > first
+    rows = rows[:first]
+
+    def sign(row) -> str:
+        return signer.sign("cursor", [scope, order.name, order.key_of(row)])
+
+    async def count() -> int:
+        return (await db.fetch(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one()
+
+    return Page(rows=rows, has_next=has_next, count=count, sign=sign)

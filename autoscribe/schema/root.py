@@ -1,0 +1,27 @@
+"""The root types: Query, Mutation and Subscription, assembled from each domain's fields."""
+
+from __future__ import annotations
+
+import strawberry
+
+from autoscribe.schema.invitation import InvitationMutation, InvitationQuery
+from autoscribe.schema.node_query import NodeQuery
+from autoscribe.schema.principal import PrincipalQuery
+from autoscribe.schema.report import ReportMutation, ReportQuery
+from autoscribe.schema.reroute import RerouteMutation
+from autoscribe.schema.study import StudyMutation, StudyQuery
+from autoscribe.schema.subscription import Subscription
+from autoscribe.schema.user import UserMutation, UserQuery
+from autoscribe.schema.user_session import UserSessionMutation
+
+__all__ = ["Mutation", "Query", "Subscription"]
+
+
+@strawberry.type
+class Query(NodeQuery, PrincipalQuery, StudyQuery, ReportQuery, UserQuery, InvitationQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(StudyMutation, ReportMutation, RerouteMutation, UserMutation, InvitationMutation, UserSessionMutation):
+    pass

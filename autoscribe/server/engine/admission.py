@@ -1,0 +1,88 @@
+"""What a request must pass before graphql-core validates it, and what an anonymous caller is not told.
+
+The query cost (schema.cost), linear in the document, is checked first, on the parsed document: a
+document over the limit is refused without being validated, executed or cached. Validation walks
+what fragments bring together too (OverlappingFieldsCanBeMerged compares the fields they merge);
+graphql-core 3.3 memoises fragment pairs (22 levels of doubling validate in 3 ms), but nothing of a
+refused document should depend on that.
+
+A caller without a valid token learns nothing about the schema: no introspection (`__schema`,
+`__type`; `__typename` stays) and no "Did you mean …?" suggestions in error messages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+from graphql import FieldNode, GraphQLError, ValidationRule
+from strawberry.extensions import ValidationCache
+
+from autoscribe.server.engine.cost import FragmentCycle, cost_error, query_cost
+
+_SUGGESTION = re.compile(r"\s*Did you mean [^?]*\?")
+
+
+class NoIntrospection(ValidationRule):
+    """`__schema` and `__type` refused, as UNAUTHENTICATED: with a valid token they work."""
+
+    def enter_field(self, node: FieldNode, *_args) -> None:
+        if node.name.value in ("__schema", "__type"):
+            self.report_error(GraphQLError(
+                f"Introspection ({node.name.value}) needs a valid bearer token.", node,
+                extensions={"code": "UNAUTHENTICATED"},
+            ))
+
+
+async def anonymous(context) -> bool:
+    """Whether the request carries no valid token (a WebSocket always has one: autoscribe.app)."""
+    principal = getattr(context, "principal", None)
+    if principal is None:
+        return True
+    try:
+        await principal()
+    except Exception:  # noqa: BLE001 - Unauthenticated, or no way to tell (then the request fails anyway)
+        return True
+    return False
+
+
+def without_suggestions(errors: list[GraphQLError] | None) -> list[GraphQLError] | None:
+    """The errors with graphql-core's "Did you mean …?" (names from the schema) taken out."""
+    if not errors:
+        return errors
+    return [
+        GraphQLError(_SUGGESTION.sub("", e.message), e.nodes, e.source, e.positions, e.path, e.original_error,
+                     e.extensions)
+        if _SUGGESTION.search(e.message) else e
+        for e in errors
+    ]
+
+
+class Admission(ValidationCache):
+    """Cost first, then the cached validation, with introspection refused for anonymous callers.
+
+    Replaces ValidationCache (whose on_validate would validate first) and keeps its shared LRU."""
+
+    def __init__(self, *, max_cost: int, maxsize: int = 256) -> None:
+        super().__init__(maxsize=maxsize)
+        self.max_cost = max_cost
+
+    async def on_validate(self) -> AsyncIterator[None]:
+        ec = self.execution_context
+        try:
+            cost = query_cost(ec.schema._schema, ec.graphql_document, ec.operation_name, ec.variables)
+        except FragmentCycle as cycle:
+            ec.pre_execution_errors = [GraphQLError(str(cycle), extensions={"code": "BAD_USER_INPUT"})]
+            yield
+            return
+        if cost > self.max_cost:
+            ec.pre_execution_errors = [cost_error(cost, self.max_cost)]
+            yield
+            return
+        rules = ec.validation_rules
+        hide = await anonymous(ec.context)
+        if hide:
+            rules = (*rules, NoIntrospection)
+        errors = self.cached_validate_document(ec.schema._schema, ec.graphql_document, rules)
+        ec.pre_execution_errors = without_suggestions(errors) if hide else errors
+        yield
