@@ -15,7 +15,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from autoscribe.server.app import create_app
+# Before autoscribe is imported: every operation then checks that the codes it raises are the ones it
+# declares (autoscribe.operations.declared); subprocesses of the tests inherit it.
+os.environ["AUTOSCRIBE_CHECK_DECLARED_ERRORS"] = "1"
+
+from autoscribe.server.app import create_app  # noqa: E402
 from autoscribe.operations.authentication import create_clinic, mint_session_token
 from autoscribe.core.settings import Settings
 from autoscribe.db import enums
@@ -23,6 +27,7 @@ from autoscribe.db.ids import new_id
 from autoscribe.db.migrate import upgrade
 from autoscribe.db.models import User
 from autoscribe.db.types import utcnow
+from autoscribe.operations import declared
 from tests import timeout_stacks
 
 # The embedded default database and its key go to a folder of the test run's own, never to the
@@ -58,6 +63,15 @@ async def terminate_connections(url: str, condition: str) -> int:
             return len(rows.all())
     finally:
         await engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def declared_errors_only():
+    """Fails the test in which an operation raised an error code it does not declare, even when the
+    test did not look at the code (the client got INTERNAL_SERVER_ERROR instead)."""
+    declared.undeclared.clear()
+    yield
+    assert not declared.undeclared, f"undeclared error codes raised: {declared.undeclared}"
 
 
 def test_settings(url: str, **overrides) -> Settings:

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from autoscribe.db import enums
 from autoscribe.db.models import Invitation, User
 from autoscribe.db.types import utcnow
 
@@ -39,6 +40,16 @@ SESSION = (
     "mutation($userId: ID!, $ttl: Int) { createUserSession(userId: $userId, ttlSeconds: $ttl) "
     "{ token expiresAt user { id status } } }"
 )
+
+# The people of a clinic whose rights the tests compare: fields for conftest.add_user.
+ROLES = {
+    "member": dict(can_create_reports=False, npi_number=None),
+    "manager": dict(can_create_reports=False, npi_number=None, can_manage_studies=True),
+    "radiologist": dict(),
+    "admin": dict(can_create_reports=False, npi_number=None, level=enums.UserLevel.ADMIN, has_dashboard_access=True),
+    "owner": dict(can_create_reports=False, npi_number=None, level=enums.UserLevel.OWNER, has_dashboard_access=True),
+}
+ADMINS = {"admin", "owner"}
 
 # Valid NPI numbers (Luhn over 80840 and the number).
 NPI_A = "1234567893"

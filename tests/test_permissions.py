@@ -7,11 +7,13 @@ from autoscribe.db import enums
 from autoscribe.db.models import Invitation, Study, User
 from tests.conftest import add_user, session_token
 from tests.people_helpers import (
+    ADMINS,
     INVITATION,
     INVITE,
     REACTIVATE_USER,
     REVOKE_INVITATION,
     REVOKE_USER,
+    ROLES,
     SESSION,
     UPDATE_INVITATION,
     UPDATE_USER,
@@ -24,14 +26,6 @@ from tests.people_helpers import (
 )
 from tests.studies_helpers import study_input
 
-ROLES = {
-    "member": dict(can_create_reports=False, npi_number=None),
-    "manager": dict(can_create_reports=False, npi_number=None, can_manage_studies=True),
-    "radiologist": dict(),
-    "admin": dict(can_create_reports=False, npi_number=None, level=enums.UserLevel.ADMIN, has_dashboard_access=True),
-    "owner": dict(can_create_reports=False, npi_number=None, level=enums.UserLevel.OWNER, has_dashboard_access=True),
-}
-ADMINS = {"admin", "owner"}
 READ = "{ users { totalCount } invitations { totalCount } studies { totalCount } me { user { id } } }"
 CREATE_STUDY = "mutation($input: CreateStudyInput!) { createStudy(input: $input) { id } }"
 UPDATE_STUDY = "mutation($id: ID!, $to: ID) { updateStudy(id: $id, input: {assignedTo: $to}) { assignedTo { id } } }"

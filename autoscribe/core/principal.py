@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from autoscribe.core.errors import Forbidden
+from autoscribe.core.rights import Right
 from autoscribe.db import enums
 from autoscribe.db.models import User
 
@@ -73,3 +75,19 @@ class Principal:
     def require_api_key(self) -> None:
         if not self.is_api_key:
             raise Forbidden("Only an API key may do this.")
+
+
+def requirement(right: Right) -> Callable[[Principal], None] | None:
+    """The check that raises FORBIDDEN unless a principal holds `right`; None when every caller
+    holds it (Right.ANY, and Right.NONE, which has no principal at all)."""
+    return _REQUIREMENTS[right]
+
+
+_REQUIREMENTS: dict[Right, Callable[[Principal], None] | None] = {
+    Right.NONE: None,
+    Right.ANY: None,
+    Right.MANAGE_STUDIES: Principal.require_manage_studies,
+    Right.CREATE_REPORTS: Principal.require_create_reports,
+    Right.ADMIN: Principal.require_admin,
+    Right.API_KEY: Principal.require_api_key,
+}

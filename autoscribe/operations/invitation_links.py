@@ -13,13 +13,15 @@ import time
 from datetime import datetime
 
 from autoscribe.core.principal import Principal
-from autoscribe.core.errors import BadInput, Conflict
+from autoscribe.core.errors import BadInput, Conflict, ErrorCode
+from autoscribe.core.rights import Right
 from autoscribe.core.services import Services
 from autoscribe.db.enums import InvitationStatus, UserStatus
 from sqlalchemy import select
 
 from autoscribe.db.models import Clinic, Invitation, User
 from autoscribe.db.types import utcnow
+from autoscribe.operations.declared import operation
 from autoscribe.operations.invitations import is_open, lock_with_user, require_open
 
 PURPOSE = "invitation"
@@ -65,16 +67,19 @@ async def _answer(svc: Services, token: str, status: InvitationStatus) -> tuple[
     return invitation, user
 
 
+@operation(right=Right.NONE, errors={ErrorCode.BAD_USER_INPUT, ErrorCode.CONFLICT})
 async def accept_invitation(svc: Services, token: str) -> User:
     """The invitation ACCEPTED, its user ACTIVE."""
     return (await _answer(svc, token, InvitationStatus.ACCEPTED))[1]
 
 
+@operation(right=Right.NONE, errors={ErrorCode.BAD_USER_INPUT, ErrorCode.CONFLICT})
 async def reject_invitation(svc: Services, token: str) -> Invitation:
     """The invitation REJECTED; the user stays INVITED and may be invited again."""
     return (await _answer(svc, token, InvitationStatus.REJECTED))[0]
 
 
+@operation(right=Right.NONE, errors={ErrorCode.BAD_USER_INPUT, ErrorCode.CONFLICT})
 async def peek_invitation(svc: Services, token: str) -> tuple[Invitation, str]:
     """The invitation a link names and its clinic's name, without answering it.
 

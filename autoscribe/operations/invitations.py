@@ -9,12 +9,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from autoscribe.core.principal import Principal
-from autoscribe.core.errors import BadInput, Conflict, NotFound
+from autoscribe.core.errors import BadInput, Conflict, ErrorCode, NotFound
+from autoscribe.core.rights import Right
 from autoscribe.core.services import Services
 from autoscribe.db.enums import InvitationExpiredFilter, InvitationStatus, InvitedSource, UserStatus
 from autoscribe.db.ids import new_id
 from autoscribe.db.models import Invitation, User
 from autoscribe.db.types import utcnow
+from autoscribe.operations.declared import operation
 from autoscribe.operations.pagination import Order, Page, paginate
 from autoscribe.operations.person_fields import apply_person, person_of
 from autoscribe.operations.scope import visible
@@ -89,12 +91,14 @@ def _of_clinic(principal: Principal):
     return select(Invitation).where(*visible(Invitation, principal))
 
 
+@operation(right=Right.ANY, errors={ErrorCode.BAD_USER_INPUT})
 async def get_invitation(svc: Services, principal: Principal, id: str) -> Invitation | None:
     check_id(id, "invitation", "id")
     async with svc.db.read() as session:
         return await session.scalar(_of_clinic(principal).where(Invitation.id == id))
 
 
+@operation(right=Right.ANY, errors={ErrorCode.BAD_USER_INPUT})
 async def list_invitations(
     svc: Services, principal: Principal, *, filter: dict | None, first: int, after: str | None
 ) -> Page[Invitation]:
@@ -127,6 +131,7 @@ async def _open_invitation_of(session: AsyncSession, user_id: str, now: datetime
     return next((i for i in sent if is_open(i, now)), None)
 
 
+@operation(right=Right.ADMIN, errors={ErrorCode.BAD_USER_INPUT, ErrorCode.CONFLICT})
 async def invite_user(svc: Services, principal: Principal, data: dict) -> User:
     """A new INVITED user with a SENT invitation.
 
@@ -134,7 +139,6 @@ async def invite_user(svc: Services, principal: Principal, data: dict) -> User:
     with no open invitation (its last one was rejected, revoked or expired): then the same user is
     invited again, with the fields given now.
     """
-    principal.require_admin()
     values = given(validate(InviteRules, data))
     check_person(values)
     source = InvitedSource.API if principal.is_api_key else InvitedSource.DASHBOARD
@@ -186,9 +190,9 @@ async def invite_user(svc: Services, principal: Principal, data: dict) -> User:
     return user
 
 
+@operation(right=Right.ADMIN, errors={ErrorCode.BAD_USER_INPUT, ErrorCode.NOT_FOUND, ErrorCode.CONFLICT})
 async def update_invitation(svc: Services, principal: Principal, id: str, data: dict) -> Invitation:
     """Change an open invitation's fields, and its user's with it."""
-    principal.require_admin()
     check_id(id, "invitation", "id")
     values = given(validate(PersonChangeRules, data))
     async with svc.db.write() as session:
@@ -205,6 +209,7 @@ async def update_invitation(svc: Services, principal: Principal, id: str, data: 
     return invitation
 
 
+@operation(right=Right.ADMIN, errors={ErrorCode.BAD_USER_INPUT, ErrorCode.NOT_FOUND, ErrorCode.CONFLICT})
 async def revoke_invitation(
     svc: Services, principal: Principal, *, id: str | None, user_id: str | None
 ) -> Invitation:
@@ -212,7 +217,6 @@ async def revoke_invitation(
 
     The user stays INVITED and can be invited again.
     """
-    principal.require_admin()
     if id is None and user_id is None:
         raise BadInput("Give id, userId or both.", field="id")
     if id is not None:

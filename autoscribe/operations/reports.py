@@ -12,13 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from autoscribe.core.principal import Principal
-from autoscribe.core.errors import BadInput, Conflict, Forbidden, NotFound
+from autoscribe.core.errors import BadInput, Conflict, ErrorCode, Forbidden, NotFound
+from autoscribe.core.rights import Right
 from autoscribe.core.services import Services
 from autoscribe.db.enums import ReportStatus, StudyReportStatus, UserStatus
 from autoscribe.db.events import append_event, filter_fields
 from autoscribe.db.ids import new_id
 from autoscribe.db.models import Report, Study, User
 from autoscribe.db.types import utcnow
+from autoscribe.operations.declared import operation
 from autoscribe.operations import report_pdfs
 from autoscribe.operations.scope import visible
 from autoscribe.operations.studies import ASSIGNABLE, assign, assignable_user, lock_study
@@ -27,6 +29,7 @@ from autoscribe.operations.validation import check_id
 MAX_TEXT = 100_000
 
 
+@operation(right=Right.ANY, errors={ErrorCode.BAD_USER_INPUT})
 async def get_report(svc: Services, principal: Principal, id: str) -> Report | None:
     check_id(id, "report", "id")
     async with svc.db.read() as session:
@@ -35,6 +38,7 @@ async def get_report(svc: Services, principal: Principal, id: str) -> Report | N
         )
 
 
+@operation(right=Right.ANY, errors={ErrorCode.BAD_USER_INPUT})
 async def list_reports(
     svc: Services, principal: Principal, *, study_id: str | None, uid: str | None
 ) -> list[Report]:
@@ -145,9 +149,11 @@ async def _open_report(
 # Transitions ------------------------------------------------------------------------------------
 
 
+@operation(right=Right.CREATE_REPORTS, errors={
+    ErrorCode.BAD_USER_INPUT, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND, ErrorCode.CONFLICT,
+})
 async def start_report(svc: Services, principal: Principal, study_id: str, user_id: str | None) -> Report:
     """The study's one in-progress report, by the calling user (or `user_id` for an API key)."""
-    principal.require_create_reports()
     check_id(study_id, "study", "studyId")
     if user_id is not None:
         check_id(user_id, "user", "userId")
@@ -171,9 +177,11 @@ async def start_report(svc: Services, principal: Principal, study_id: str, user_
     return report
 
 
+@operation(right=Right.CREATE_REPORTS, errors={
+    ErrorCode.BAD_USER_INPUT, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND, ErrorCode.CONFLICT,
+})
 async def save_draft(svc: Services, principal: Principal, id: str, plain_text: str) -> Report:
     """Replace the draft text of an in-progress report (its author, or an API key)."""
-    principal.require_create_reports()
     check_id(id, "report", "id")
     _text(plain_text)
     async with svc.db.write() as session:
@@ -191,6 +199,9 @@ async def save_draft(svc: Services, principal: Principal, id: str, plain_text: s
     return report
 
 
+@operation(right=Right.CREATE_REPORTS, errors={
+    ErrorCode.BAD_USER_INPUT, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND, ErrorCode.CONFLICT,
+})
 async def sign_report(
     svc: Services, principal: Principal, id: str, is_critical: bool, plain_text: str | None
 ) -> Report:
@@ -198,7 +209,6 @@ async def sign_report(
 
     The PDF is rendered after the commit and kept; if that fails, the download renders it.
     """
-    principal.require_create_reports()
     check_id(id, "report", "id")
     if plain_text is not None:
         _text(plain_text)
@@ -235,13 +245,13 @@ async def sign_report(
     return report
 
 
+@operation(right=Right.CREATE_REPORTS, errors={ErrorCode.BAD_USER_INPUT, ErrorCode.NOT_FOUND, ErrorCode.CONFLICT})
 async def create_addendum(svc: Services, principal: Principal, report_id: str) -> Report:
     """Open an addendum on a signed report of a COMPLETED study; the study becomes ADDENDUM_ACTIVE.
 
     The author is the calling user (any user who can create reports), or the amended report's author
     when an API key calls.
     """
-    principal.require_create_reports()
     check_id(report_id, "report", "reportId")
     async with svc.db.write() as session:
         study, parent = await _lock_report(session, principal, report_id, "reportId")
@@ -261,13 +271,15 @@ async def create_addendum(svc: Services, principal: Principal, report_id: str) -
     return addendum
 
 
+@operation(right=Right.CREATE_REPORTS, errors={
+    ErrorCode.BAD_USER_INPUT, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND, ErrorCode.CONFLICT,
+})
 async def cancel_addendum(svc: Services, principal: Principal, report_id: str) -> Report:
     """Discard the open addendum (given by its own ID or its parent's); the study returns to COMPLETED.
 
     The addendum's row is deleted with its draft; the addendum is returned as it was, and its ID
     resolves to nothing afterwards.
     """
-    principal.require_create_reports()
     check_id(report_id, "report", "reportId")
     async with svc.db.write() as session:
         study, given = await _lock_report(session, principal, report_id, "reportId")

@@ -10,7 +10,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from autoscribe.core.principal import Principal
-from autoscribe.core.errors import BadInput, Conflict
+from autoscribe.core.errors import BadInput, Conflict, ErrorCode
+from autoscribe.core.rights import Right
 from autoscribe.core.services import Services
 from autoscribe.db.events import append_event, filter_fields
 from autoscribe.db.ids import new_id
@@ -19,6 +20,7 @@ from autoscribe.core.signing import Signer
 from autoscribe.db.enums import UserStatus
 from autoscribe.db.models import RerouteGrant, Study, User
 from autoscribe.db.types import utcnow
+from autoscribe.operations.declared import operation
 from autoscribe.operations.studies import ASSIGNABLE, assign, assignable_user, lock_study
 from autoscribe.operations.validation import check_id
 
@@ -71,11 +73,11 @@ def _grant(
     return RerouteLink(url=reroute_url(svc.settings, token), expires_at=grant.expires_at, study=study)
 
 
+@operation(right=Right.MANAGE_STUDIES, errors={ErrorCode.BAD_USER_INPUT, ErrorCode.NOT_FOUND, ErrorCode.CONFLICT})
 async def create_reroute_url(
     svc: Services, principal: Principal, *, id: str | None, uid: str | None, user_id: str
 ) -> RerouteLink:
     """Assign the study to the user (unless it already is theirs) and link them to dictate it."""
-    principal.require_manage_studies()
     check_id(user_id, "user", "assignedToUserId")
     async with svc.db.write() as session:
         study = await lock_study(session, principal, id=id, uid=uid)
@@ -96,11 +98,11 @@ async def create_reroute_url(
         return _grant(session, svc, principal, study, user.id, DICTATION)
 
 
+@operation(right=Right.MANAGE_STUDIES, errors={ErrorCode.BAD_USER_INPUT, ErrorCode.NOT_FOUND})
 async def create_viewer_only_url(
     svc: Services, principal: Principal, *, id: str | None, uid: str | None, user_id: str | None
 ) -> RerouteLink:
     """A read-only link; the assignment stays as it is, and `user_id` (if any) is recorded for audit."""
-    principal.require_manage_studies()
     if user_id is not None:
         check_id(user_id, "user", "userId")
     async with svc.db.write() as session:
@@ -140,6 +142,7 @@ def _recheck(grant: RerouteGrant | None, payload: dict, study: Study | None, use
         raise LinkRefused(409, "Study reassigned", "This study is no longer assigned to you.")
 
 
+@operation(right=Right.NONE, errors=())
 async def open_once(svc: Services, payload: dict) -> tuple[Study, User | None, RerouteGrant, datetime]:
     """Re-check the link's grant, study and user and mark the grant opened, in one transaction:
     (study, user, grant, when). The study row is locked so that no reassignment or cancellation

@@ -7,13 +7,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from autoscribe.core.principal import Principal
-from autoscribe.core.errors import BadInput, Conflict, NotFound
+from autoscribe.core.errors import BadInput, Conflict, ErrorCode, NotFound
+from autoscribe.core.rights import Right
 from autoscribe.core.services import Services
 from autoscribe.db.enums import SEVERITY_RANK, Severity, StudyOrder, StudyReportStatus, UserStatus
 from autoscribe.db.events import append_event, filter_fields
 from autoscribe.db.ids import new_id
 from autoscribe.db.models import Study, User
 from autoscribe.db.types import utcnow
+from autoscribe.operations.declared import operation
 from autoscribe.operations.pagination import Order, Page, paginate
 from autoscribe.operations.scope import visible
 from autoscribe.operations.study_filters import check_filter, study_conditions
@@ -47,6 +49,7 @@ def _by_key(principal: Principal, id: str | None, uid: str | None):
     return query.where(Study.id == id) if id is not None else query.where(Study.study_instance_uid == uid)
 
 
+@operation(right=Right.ANY, errors={ErrorCode.BAD_USER_INPUT})
 async def get_study(
     svc: Services, principal: Principal, *, id: str | None = None, uid: str | None = None
 ) -> Study | None:
@@ -71,6 +74,7 @@ async def lock_study(
     return study
 
 
+@operation(right=Right.ANY, errors={ErrorCode.BAD_USER_INPUT})
 async def list_studies(
     svc: Services,
     principal: Principal,
@@ -167,8 +171,8 @@ def _apply(study: Study, data: dict) -> None:
         study.report_metadata = merged
 
 
+@operation(right=Right.MANAGE_STUDIES, errors={ErrorCode.BAD_USER_INPUT, ErrorCode.CONFLICT})
 async def create_study(svc: Services, principal: Principal, data: dict) -> Study:
-    principal.require_manage_studies()
     rules = validate(CreateStudyRules, data)
     values = given(rules)
     try:
@@ -200,8 +204,8 @@ async def create_study(svc: Services, principal: Principal, data: dict) -> Study
     return study
 
 
+@operation(right=Right.MANAGE_STUDIES, errors={ErrorCode.BAD_USER_INPUT, ErrorCode.NOT_FOUND, ErrorCode.CONFLICT})
 async def update_study(svc: Services, principal: Principal, id: str, data: dict) -> Study:
-    principal.require_manage_studies()
     check_id(id, "study", "id")
     values = given(validate(UpdateStudyRules, data))
     async with svc.db.write() as session:
@@ -219,11 +223,11 @@ async def update_study(svc: Services, principal: Principal, id: str, data: dict)
     return study
 
 
+@operation(right=Right.MANAGE_STUDIES, errors={ErrorCode.BAD_USER_INPUT, ErrorCode.NOT_FOUND})
 async def set_cancelled(
     svc: Services, principal: Principal, *, id: str | None, uid: str | None, cancelled: bool
 ) -> Study:
     """Cancel or restore a study; the workflow status is kept as it was. Idempotent."""
-    principal.require_manage_studies()
     async with svc.db.write() as session:
         study = await lock_study(session, principal, id=id, uid=uid)
         if study.is_cancelled == cancelled:

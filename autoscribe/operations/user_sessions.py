@@ -8,8 +8,10 @@ from datetime import datetime
 from sqlalchemy import select
 
 from autoscribe.core.principal import Principal
+from autoscribe.operations.declared import operation
 from autoscribe.operations.authentication import mint_session_token
-from autoscribe.core.errors import BadInput, Conflict, NotFound
+from autoscribe.core.errors import BadInput, Conflict, ErrorCode, NotFound
+from autoscribe.core.rights import Right
 from autoscribe.core.services import Services
 from autoscribe.db.enums import UserStatus
 from autoscribe.db.models import User
@@ -26,11 +28,11 @@ class UserSession:
     user: User
 
 
+@operation(right=Right.API_KEY, errors={ErrorCode.BAD_USER_INPUT, ErrorCode.NOT_FOUND, ErrorCode.CONFLICT})
 async def create_user_session(
     svc: Services, principal: Principal, user_id: str, ttl_seconds: int | None
 ) -> UserSession:
     """API keys only. The token stops working when it expires or the user's access is revoked."""
-    principal.require_api_key()
     check_id(user_id, "user", "userId")
     if ttl_seconds is None or not MIN_TTL_SECONDS <= ttl_seconds <= MAX_TTL_SECONDS:
         raise BadInput(

@@ -6,13 +6,15 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from autoscribe.core.principal import Principal
-from autoscribe.core.errors import Forbidden, NotFound
+from autoscribe.core.errors import ErrorCode, Forbidden, NotFound
+from autoscribe.core.rights import Right
 from autoscribe.core.services import Services
 from autoscribe.db.enums import InvitationStatus, UserLevel, UserStatus
 from autoscribe.db.events import Revocation, append_revocation
 from autoscribe.db.models import Invitation, User
 from autoscribe.db.types import utcnow
 from autoscribe.db.versions import touch
+from autoscribe.operations.declared import operation
 from autoscribe.operations.pagination import Order, Page, paginate
 from autoscribe.operations.person_fields import apply_person, person_of
 from autoscribe.operations.scope import visible
@@ -48,12 +50,14 @@ def _of_clinic(principal: Principal, id: str):
     return select(User).where(User.id == id, *visible(User, principal))
 
 
+@operation(right=Right.ANY, errors={ErrorCode.BAD_USER_INPUT})
 async def get_user(svc: Services, principal: Principal, id: str) -> User | None:
     check_id(id, "user", "id")
     async with svc.db.read() as session:
         return await session.scalar(_of_clinic(principal, id))
 
 
+@operation(right=Right.ANY, errors={ErrorCode.BAD_USER_INPUT})
 async def list_users(
     svc: Services, principal: Principal, *, filter: dict | None, first: int, after: str | None
 ) -> Page[User]:
@@ -81,9 +85,9 @@ def _not_owner(user: User) -> None:
         raise Forbidden("The clinic's owner cannot be changed or revoked through the API.")
 
 
+@operation(right=Right.ADMIN, errors={ErrorCode.BAD_USER_INPUT, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND})
 async def update_user(svc: Services, principal: Principal, id: str, data: dict) -> User:
     """Change the given fields; while the user is invited, its open invitation says the same."""
-    principal.require_admin()
     check_id(id, "user", "id")
     values = given(validate(PersonChangeRules, data))
     async with svc.db.write() as session:
@@ -105,6 +109,7 @@ async def update_user(svc: Services, principal: Principal, id: str, data: dict) 
     return user
 
 
+@operation(right=Right.ADMIN, errors={ErrorCode.BAD_USER_INPUT, ErrorCode.FORBIDDEN, ErrorCode.NOT_FOUND})
 async def revoke_user_access(svc: Services, principal: Principal, id: str) -> User:
     """REVOKED at once: its session tokens stop working (its open subscriptions end, in every
     process, before any later event: autoscribe.revocation), its unanswered invitations are
@@ -112,7 +117,6 @@ async def revoke_user_access(svc: Services, principal: Principal, id: str) -> Us
 
     Revoking a revoked user changes nothing.
     """
-    principal.require_admin()
     check_id(id, "user", "id")
     async with svc.db.write() as session:
         user = await lock_user(session, principal, id)
@@ -137,12 +141,12 @@ async def revoke_user_access(svc: Services, principal: Principal, id: str) -> Us
     return user
 
 
+@operation(right=Right.ADMIN, errors={ErrorCode.BAD_USER_INPUT, ErrorCode.NOT_FOUND})
 async def reactivate_user(svc: Services, principal: Principal, id: str) -> User:
     """A revoked user becomes ACTIVE again, or INVITED if it never accepted; others are left as they are.
 
     Session tokens minted before the revocation stay invalid.
     """
-    principal.require_admin()
     check_id(id, "user", "id")
     async with svc.db.write() as session:
         user = await lock_user(session, principal, id)

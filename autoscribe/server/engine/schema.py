@@ -15,6 +15,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
 from autoscribe.core.settings import Settings
+from autoscribe.schema.enums import ErrorCode
 from autoscribe.schema.root import Mutation, Query, Subscription
 from autoscribe.server.engine import multicast
 from autoscribe.server.engine.admission import Admission, anonymous, without_suggestions
@@ -108,6 +109,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
+        types=[ErrorCode],
         extensions=[
             partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
             partial(ParserCache, maxsize=256),
