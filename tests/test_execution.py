@@ -18,7 +18,7 @@ from autoscribe.server.engine import schema as engine_schema
 from autoscribe.server.app import create_app
 from autoscribe.server.engine.response_cache import TIME_DEPENDENT
 from autoscribe.server.engine.execution import ExecutionContext
-from tests import conftest
+from tests.support.settings import settings_for
 from tests.test_fuzz import operations, seed
 from tests.test_response_cache_corpus import CORPUS, seeded_studies
 
@@ -144,7 +144,7 @@ async def apps(database_url, monkeypatch):
     made = []
     for cls in (ExecutionContext, StrawberryGraphQLCoreExecutionContext):
         monkeypatch.setattr(engine_schema, "ExecutionContext", cls)
-        made.append(create_app(conftest.test_settings(database_url, response_cache_entries=0)))
+        made.append(create_app(settings_for(database_url, response_cache_entries=0)))
     async with made[0].router.lifespan_context(made[0]), made[1].router.lifespan_context(made[1]):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=made[0]), base_url="http://testserver") as a, \
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=made[1]), base_url="http://testserver") as b:

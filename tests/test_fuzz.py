@@ -25,12 +25,13 @@ from hypothesis import strategies as st
 from hypothesis_graphql import Mode, mutations, nodes, queries
 
 from autoscribe.server.engine.schema import build_schema
-from tests.conftest import TEST_SECRET, add_user, session_token
-from tests.live_helpers import cursor_at
-from tests.live_server import ServeProcess
-from tests.people_helpers import invite, link_token
-from tests.reports_helpers import new_study, sign, start
-from tests.ws_client import Closed, GraphQLWS
+from tests.support.clinics import add_user, session_token
+from tests.support.live_helpers import cursor_at
+from tests.support.live_server import ServeProcess
+from tests.support.people_helpers import invite, link_token
+from tests.support.reports_helpers import new_study, sign, start
+from tests.support.settings import TEST_SECRET
+from tests.support.ws_client import Closed, GraphQLWS
 
 SCALE = float(os.environ.get("AUTOSCRIBE_FUZZ_EXAMPLES", "1"))
 CODES = {"UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND", "BAD_USER_INPUT", "CONFLICT", "CURSOR_EXPIRED", "RATE_LIMITED"}

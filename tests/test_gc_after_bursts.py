@@ -28,7 +28,7 @@ async def test_one_collection_after_a_burst_and_none_for_a_trickle(monkeypatch):
 
 
 async def test_the_app_counts_accepted_connections(app, ws_url, clinic, monkeypatch):
-    from tests.ws_client import Closed, GraphQLWS
+    from tests.support.ws_client import Closed, GraphQLWS
 
     counted = CollectAfterBursts(quiet_seconds=60)
     monkeypatch.setattr(app.state.graphql, "bursts", counted)

@@ -11,11 +11,11 @@ import pytest
 
 from autoscribe.schema import subscription
 from autoscribe.server.engine import multicast
-from tests import conftest
-from tests.conftest import add_user, session_token
-from tests.live_helpers import WORKLIST, create, cursor_at, worklist_of
-from tests.live_server import app_server
-from tests.ws_client import GraphQLWS
+from tests.support.clinics import add_user, session_token
+from tests.support.live_helpers import WORKLIST, create, cursor_at, worklist_of
+from tests.support.live_server import app_server
+from tests.support.settings import settings_for
+from tests.support.ws_client import GraphQLWS
 
 REVOKE = "mutation($id: ID!) { revokeUserAccess(id: $id) { status } }"
 LIVE = {"f": {"isCancelled": False}}
@@ -155,7 +155,7 @@ def test_visibility_tells_admins_and_read_only_sessions_apart():
 
 @pytest.fixture
 async def recheck_server(database_url):
-    async with app_server(conftest.test_settings(database_url, live_auth_check_seconds=0.3)) as server:
+    async with app_server(settings_for(database_url, live_auth_check_seconds=0.3)) as server:
         yield server
 
 

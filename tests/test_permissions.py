@@ -5,8 +5,8 @@ import pytest
 from autoscribe.operations.authentication import mint_session_token
 from autoscribe.db import enums
 from autoscribe.db.models import Invitation, Study, User
-from tests.conftest import add_user, session_token
-from tests.people_helpers import (
+from tests.support.clinics import add_user, session_token
+from tests.support.people_helpers import (
     INVITATION,
     INVITE,
     REACTIVATE_USER,
@@ -22,7 +22,7 @@ from tests.people_helpers import (
     stored_invitation,
     stored_user,
 )
-from tests.studies_helpers import study_input
+from tests.support.studies_helpers import study_input
 
 ROLES = {
     "member": dict(can_create_reports=False, npi_number=None),

@@ -10,11 +10,12 @@ from autoscribe.server.app import create_app
 from autoscribe.operations.authentication import create_clinic
 from autoscribe.db.models import Study
 from autoscribe.operations import studies
-from tests import conftest
-from tests.conftest import Api, add_user, session_token
-from tests.people_helpers import UPDATE_USER
-from tests.reports_helpers import signed_report
-from tests.studies_helpers import create_study
+from tests.support.api import Api
+from tests.support.clinics import add_user, session_token
+from tests.support.people_helpers import UPDATE_USER
+from tests.support.reports_helpers import signed_report
+from tests.support.settings import settings_for
+from tests.support.studies_helpers import create_study
 
 WORKLIST = """query($first: Int) { studies(first: $first, orderBy: PRIORITY) {
   totalCount nodes { id studyDescription severity assignedTo { id firstName } } } }"""
@@ -36,7 +37,7 @@ def count_calls(monkeypatch, module, name: str) -> list:
 @contextlib.asynccontextmanager
 async def own_app(database_url: str, **settings):
     """An app instance of its own on the test database (as another server process would be): (app, api)."""
-    app = create_app(conftest.test_settings(database_url, **settings))
+    app = create_app(settings_for(database_url, **settings))
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
             yield app, Api(c)

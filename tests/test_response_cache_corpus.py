@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from autoscribe.server.app import create_app
-from tests import conftest
-from tests.conftest import add_user
-from tests.studies_helpers import create_study
+from tests.support.clinics import add_user
+from tests.support.settings import settings_for
+from tests.support.studies_helpers import create_study
 
 STUDY_FIELDS = """id studyInstanceUid studyDescription severity studyReportStatus isCancelled cancelledAt
   createdAt updatedAt clinicalHistory modality technologistNotes metadata isCritical
@@ -63,7 +63,7 @@ CORPUS: list[tuple[str, dict, str | None]] = [
 @pytest.fixture
 async def plain(database_url):
     """The same app with the response cache off: every query goes through the standard executor."""
-    app = create_app(conftest.test_settings(database_url, response_cache_entries=0))
+    app = create_app(settings_for(database_url, response_cache_entries=0))
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
             yield client

@@ -4,8 +4,8 @@ import asyncio
 
 import pytest
 
-from tests.conftest import add_user
-from tests.studies_helpers import create_study
+from tests.support.clinics import add_user
+from tests.support.studies_helpers import create_study
 
 LIST = """query($filter: StudyFilter, $order: StudyOrder, $first: Int, $after: String) {
   studies(filter: $filter, orderBy: $order, first: $first, after: $after) {
