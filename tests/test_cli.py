@@ -13,10 +13,10 @@ from sqlalchemy import create_engine, inspect
 
 from tests.support.clinics import Clinic
 from tests.support.live_server import ServeProcess, api_at, app_server
+from tests.support.operator import server_clinic
 from tests.support.people_helpers import invite
 from tests.support.reports_helpers import new_study
 from tests.support.settings import TEST_SECRET, settings_for
-from tests.test_live_resume import server_clinic
 
 STUDIES = "{ studies(first: 5) { nodes { id } } }"
 VIEWER_LINK = "mutation($id: ID) { createViewerOnlyRerouteUrl(id: $id) { url } }"

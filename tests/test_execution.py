@@ -1,6 +1,6 @@
 """autoscribe.server.engine.execution answers plain scalar fields itself; its answers must be the standard executor's,
 byte for byte: on a small schema made to go wrong in every way a plain field can, on the corpus of
-tests/test_response_cache_corpus.py, and on hundreds of generated queries against seeded data."""
+tests/support/query_corpus.py, and on hundreds of generated queries against seeded data."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from autoscribe.server.engine import schema as engine_schema
 from autoscribe.server.app import create_app
 from autoscribe.server.engine.response_cache import TIME_DEPENDENT
 from autoscribe.server.engine.execution import ExecutionContext
+from tests.support.generated_operations import operations, seed
+from tests.support.query_corpus import CORPUS, seeded_studies
 from tests.support.settings import settings_for
-from tests.test_fuzz import operations, seed
-from tests.test_response_cache_corpus import CORPUS, seeded_studies
 
 
 @strawberry.enum

@@ -37,7 +37,7 @@ async def test_api_key_and_user_session_in_init_payload_or_header(ws_url, api, s
 @pytest.fixture
 async def recheck_server(database_url):
     async with app_server(settings_for(database_url, live_auth_check_seconds=0.3,
-                                        max_subscriptions_per_connection=3)) as server:
+                                       max_subscriptions_per_connection=3)) as server:
         yield server
 
 

@@ -13,6 +13,7 @@ from autoscribe.db.models import Event
 from autoscribe.db.types import utcnow
 from tests.support.live_helpers import STATUS, WORKLIST, cancel, create, cursor_at, seq_of, update, worklist_of
 from tests.support.live_server import ServeProcess, api_at, app_server
+from tests.support.operator import server_clinic
 from tests.support.settings import settings_for
 from tests.support.ws_client import Closed, GraphQLWS
 
@@ -151,14 +152,3 @@ async def test_resume_across_a_server_restart(tmp_path):
                 await sub.nothing(0.2)
     finally:
         server.kill()
-
-
-async def server_clinic(url: str) -> tuple[str, str]:
-    from autoscribe.operations.authentication import create_clinic
-    from autoscribe.db.engine import Database
-
-    db = Database(url)
-    try:
-        return await create_clinic(db, "Restart Imaging")
-    finally:
-        await db.dispose()

@@ -6,8 +6,8 @@ import time
 
 from tests.support.live_helpers import WORKLIST, create, cursor_at, update, worklist_of
 from tests.support.live_server import ServeProcess, api_at
+from tests.support.operator import server_clinic
 from tests.support.ws_client import Closed, GraphQLWS
-from tests.test_live_resume import server_clinic
 
 
 async def test_sigterm_closes_subscribers_with_1012_and_they_resume_elsewhere(tmp_path):
