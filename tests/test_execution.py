@@ -106,6 +106,7 @@ def _answer(result) -> str:
     return json.dumps({"data": result.data, "errors": [e.formatted for e in result.errors or []]})
 
 
+@pytest.mark.perf
 def test_the_short_way_is_in_use_with_the_installed_graphql_core():
     # Were graphql-core's field loop to change, schema.execution falls back to the standard
     # executor: correct, but every worklist ~25% slower. This says so.

@@ -6,7 +6,12 @@ from __future__ import annotations
 import asyncio
 import gc
 
+import pytest
+
 from autoscribe.server.gc_after_bursts import CollectAfterBursts
+
+# How many collections the process makes, and when: the whole point is the time they take.
+pytestmark = pytest.mark.perf
 
 
 async def test_one_collection_after_a_burst_and_none_for_a_trickle(monkeypatch):

@@ -1,10 +1,12 @@
 """The tests' own layout: what tests share lives in tests/support/, fixtures in tests/conftest.py,
 and no test module imports another (a test module is there to be run, not used: importing one
-ties tests that have nothing to do with each other, and hides helpers where no one looks)."""
+ties tests that have nothing to do with each other, and hides helpers where no one looks); and the
+`perf` marker picks out the tests of performance invariants."""
 
 from __future__ import annotations
 
 import ast
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,25 @@ def test_every_way_of_importing_a_test_module_is_seen(spelling):
 def test_helpers_imported_from_support_are_not_taken_for_test_modules():
     names = imported("from tests.support.live_helpers import WORKLIST\nfrom .support import ws_client", "tests")
     assert not [n for n in names if n.rsplit(".", 1)[-1].startswith("test_")], names
+
+
+
+
+def marked_perf(path: Path) -> set[str]:
+    """The tests of the module at `path` that carry the `perf` marker, theirs or their module's."""
+    tree = ast.parse(path.read_text())
+    tests = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name.startswith("test_")]
+    whole = any(isinstance(n, ast.Assign) and any(getattr(t, "id", None) == "pytestmark" for t in n.targets)
+                and "pytest.mark.perf" in ast.unparse(n.value) for n in tree.body)
+    return {t.name for t in tests if whole or any(ast.unparse(d) == "pytest.mark.perf" for d in t.decorator_list)}
+
+
+def test_the_performance_invariants_are_marked_perf_and_a_default_run_runs_them():
+    assert marked_perf(TESTS / "test_studies_query.py") == {
+        "test_a_page_reads_its_assignees_in_one_statement_and_only_when_asked"}
+    assert marked_perf(TESTS / "test_gc_after_bursts.py") == {
+        "test_one_collection_after_a_burst_and_none_for_a_trickle", "test_the_app_counts_accepted_connections"}
+    assert "test_the_short_way_is_in_use_with_the_installed_graphql_core" in marked_perf(TESTS / "test_execution.py")
+    options = tomllib.loads((TESTS.parent / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    assert any(m.startswith("perf:") for m in options["markers"])
+    assert "-m" not in options.get("addopts", "").split()  # `pytest` alone runs them with the rest

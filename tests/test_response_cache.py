@@ -49,6 +49,7 @@ def executions(monkeypatch):
     return count_calls(monkeypatch, studies, "list_studies")
 
 
+@pytest.mark.perf
 async def test_unchanged_worklist_is_served_without_executing(api, clinic, executions):
     await create_study(api, clinic.key, uid="9.1")
     first = await api.ok(WORKLIST, {"first": 10}, token=clinic.key)
@@ -143,6 +144,7 @@ async def test_each_commit_moves_the_version_once_and_a_refused_one_not_at_all(a
     assert await version() == start + 1
 
 
+@pytest.mark.perf
 async def test_the_response_cache_is_bounded_by_bytes(database_url, executions):
     async with own_app(database_url, response_cache_bytes=8000) as (app, api):
         key = (await create_clinic(app.state.services.db, "Bytes Imaging"))[1]

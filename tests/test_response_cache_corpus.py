@@ -23,6 +23,7 @@ async def plain(database_url):
             yield client
 
 
+@pytest.mark.perf
 async def test_cached_answers_are_the_standard_executors_byte_for_byte(app, http, api, plain, services, clinic):
     studies = await seeded_studies(api, services, clinic)
     cache = app.state.graphql.responses
