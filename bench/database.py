@@ -1,8 +1,8 @@
 """The `bench` PostgreSQL database: reset, migrated with the app's own migrations, and seeded.
 
-Clinics and API keys are made by the app's own code (autoscribe.auth.create_clinic); users and
-studies are bulk-inserted with SQLAlchemy Core over the app's own tables, so every value is
-stored exactly as the app stores it.
+Clinics and API keys are made by the app's own code (create_clinic of
+autoscribe.operations.authentication); users and studies are bulk-inserted with SQLAlchemy Core
+over the app's own tables, so every value is stored exactly as the app stores it.
 """
 
 from __future__ import annotations

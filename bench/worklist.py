@@ -45,7 +45,7 @@ POSTGRAPHILE_QUERY = """query Worklist($clinic: String!, $first: Int!) {
 
 
 def has_response_cache() -> bool:
-    """Whether the server has a response cache (autoscribe.response_cache) that can be turned off."""
+    """Whether the server has a response cache (autoscribe.server.engine.response_cache) that can be turned off."""
     from autoscribe.core.settings import Settings
 
     return "response_cache_entries" in Settings.model_fields

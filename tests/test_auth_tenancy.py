@@ -3,7 +3,7 @@
 from datetime import datetime, timezone
 
 from autoscribe.db.models import ApiKey
-from tests.studies_helpers import create_study
+from tests.support.studies_helpers import create_study
 
 ME = "{ me { clinicId clinicName apiKeyId user { id } } }"
 

@@ -11,12 +11,12 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import create_engine, inspect
 
-from tests import conftest
-from tests.conftest import Clinic
-from tests.live_server import ServeProcess, api_at, app_server
-from tests.people_helpers import invite
-from tests.reports_helpers import new_study
-from tests.test_live_resume import server_clinic
+from tests.support.clinics import Clinic
+from tests.support.live_server import ServeProcess, api_at, app_server
+from tests.support.operator import server_clinic
+from tests.support.people_helpers import invite
+from tests.support.reports_helpers import new_study
+from tests.support.settings import TEST_SECRET, settings_for
 
 STUDIES = "{ studies(first: 5) { nodes { id } } }"
 VIEWER_LINK = "mutation($id: ID) { createViewerOnlyRerouteUrl(id: $id) { url } }"
@@ -69,13 +69,13 @@ def _json_lines(out) -> list[dict]:
 
 async def test_api_keys_are_created_listed_without_the_key_and_revoked(tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'autoscribe.db'}"
-    env = {**os.environ, "AUTOSCRIBE_DATABASE_URL": url, "AUTOSCRIBE_SECRET_KEY": conftest.TEST_SECRET}
+    env = {**os.environ, "AUTOSCRIBE_DATABASE_URL": url, "AUTOSCRIBE_SECRET_KEY": TEST_SECRET}
     [clinic] = _json_lines(run(["create-clinic", "--name", "Lakeside MRI"], env))
     [made] = _json_lines(run(["create-api-key", "--clinic-id", clinic["clinicId"], "--name", "PACS bridge"], env))
     assert set(made) == {"apiKeyId", "apiKey"} and made["apiKey"].startswith("ask_")
     assert made["apiKeyId"] != clinic["apiKeyId"] and made["apiKey"] != clinic["apiKey"]
 
-    async with app_server(conftest.test_settings(url)) as (_host, _svc, api):
+    async with app_server(settings_for(url)) as (_host, _svc, api):
         assert (await api.ok("{ studies(first: 1) { nodes { id } } }", token=made["apiKey"]))["studies"]
         listed = run(["list-api-keys", "--clinic-id", clinic["clinicId"]], env)
         keys = _json_lines(listed)
@@ -100,7 +100,7 @@ async def test_api_keys_are_created_listed_without_the_key_and_revoked(tmp_path)
 
 def test_unknown_clinic_and_key_ids_are_an_error(tmp_path):
     env = {**os.environ, "AUTOSCRIBE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'autoscribe.db'}",
-           "AUTOSCRIBE_SECRET_KEY": conftest.TEST_SECRET}
+           "AUTOSCRIBE_SECRET_KEY": TEST_SECRET}
     missing_clinic = "cln_" + "0" * 32
     for args, named in (
         (["create-api-key", "--clinic-id", missing_clinic], missing_clinic),

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import terminate_connections
-from tests.studies_helpers import create_study
+from tests.support.databases import terminate_connections
+from tests.support.studies_helpers import create_study
 
 COUNT = "{ studies(first: 5) { totalCount } }"
 

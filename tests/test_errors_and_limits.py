@@ -3,8 +3,8 @@
 import logging
 
 from autoscribe.operations import studies
-from tests.live_helpers import WORKLIST
-from tests.ws_client import GraphQLWS
+from tests.support.live_helpers import WORKLIST
+from tests.support.ws_client import GraphQLWS
 
 
 async def test_unexpected_errors_are_masked_with_a_request_id(api, clinic, monkeypatch, caplog):

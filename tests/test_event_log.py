@@ -5,8 +5,8 @@ import asyncio
 from sqlalchemy import select
 
 from autoscribe.db.models import Event
-from tests.conftest import add_user
-from tests.studies_helpers import create_study
+from tests.support.clinics import add_user
+from tests.support.studies_helpers import create_study
 
 
 async def events_of(services, clinic_id):

@@ -1,6 +1,6 @@
 """autoscribe.server.engine.execution answers plain scalar fields itself; its answers must be the standard executor's,
 byte for byte: on a small schema made to go wrong in every way a plain field can, on the corpus of
-tests/test_response_cache_corpus.py, and on hundreds of generated queries against seeded data."""
+tests/support/query_corpus.py, and on hundreds of generated queries against seeded data."""
 
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from autoscribe.server.engine import schema as engine_schema
 from autoscribe.server.app import create_app
 from autoscribe.server.engine.response_cache import TIME_DEPENDENT
 from autoscribe.server.engine.execution import ExecutionContext
-from tests import conftest
-from tests.test_fuzz import operations, seed
-from tests.test_response_cache_corpus import CORPUS, seeded_studies
+from tests.support.generated_operations import operations, seed
+from tests.support.query_corpus import CORPUS, seeded_studies
+from tests.support.settings import settings_for
 
 
 @strawberry.enum
@@ -106,6 +106,7 @@ def _answer(result) -> str:
     return json.dumps({"data": result.data, "errors": [e.formatted for e in result.errors or []]})
 
 
+@pytest.mark.perf
 def test_the_short_way_is_in_use_with_the_installed_graphql_core():
     # Were graphql-core's field loop to change, schema.execution falls back to the standard
     # executor: correct, but every worklist ~25% slower. This says so.
@@ -144,7 +145,7 @@ async def apps(database_url, monkeypatch):
     made = []
     for cls in (ExecutionContext, StrawberryGraphQLCoreExecutionContext):
         monkeypatch.setattr(engine_schema, "ExecutionContext", cls)
-        made.append(create_app(conftest.test_settings(database_url, response_cache_entries=0)))
+        made.append(create_app(settings_for(database_url, response_cache_entries=0)))
     async with made[0].router.lifespan_context(made[0]), made[1].router.lifespan_context(made[1]):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=made[0]), base_url="http://testserver") as a, \
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=made[1]), base_url="http://testserver") as b:

@@ -6,7 +6,12 @@ from __future__ import annotations
 import asyncio
 import gc
 
+import pytest
+
 from autoscribe.server.gc_after_bursts import CollectAfterBursts
+
+# How many collections the process makes, and when: the whole point is the time they take.
+pytestmark = pytest.mark.perf
 
 
 async def test_one_collection_after_a_burst_and_none_for_a_trickle(monkeypatch):
@@ -28,7 +33,7 @@ async def test_one_collection_after_a_burst_and_none_for_a_trickle(monkeypatch):
 
 
 async def test_the_app_counts_accepted_connections(app, ws_url, clinic, monkeypatch):
-    from tests.ws_client import Closed, GraphQLWS
+    from tests.support.ws_client import Closed, GraphQLWS
 
     counted = CollectAfterBursts(quiet_seconds=60)
     monkeypatch.setattr(app.state.graphql, "bursts", counted)

@@ -3,8 +3,8 @@
 import pytest
 
 from autoscribe.db.models import Invitation, Study, User
-from tests.people_helpers import INVITE, NPI_A, UPDATE_USER, count, invite, invite_input
-from tests.studies_helpers import CREATE, create_study, study_input
+from tests.support.people_helpers import INVITE, NPI_A, UPDATE_USER, count, invite, invite_input
+from tests.support.studies_helpers import CREATE, create_study, study_input
 
 HEX = "0" * 32
 STORED = ((Study, "studies"), (User, "users"), (Invitation, "invitations"))

@@ -1,8 +1,8 @@
 """The invitation link opened in a browser: the page shows the invitation; its buttons answer it once."""
 
 from autoscribe.db.enums import InvitationStatus, UserStatus
-from tests.pages_helpers import assert_not_framable
-from tests.people_helpers import expire, invite, stored_invitation, stored_user
+from tests.support.pages_helpers import assert_not_framable
+from tests.support.people_helpers import expire, invite, stored_invitation, stored_user
 
 
 def path_of(url: str) -> str:

@@ -7,8 +7,8 @@ from itsdangerous import URLSafeSerializer
 
 from autoscribe.db import enums
 from autoscribe.db.models import Invitation, User
-from tests.conftest import add_user, session_token
-from tests.people_helpers import (
+from tests.support.clinics import add_user, session_token
+from tests.support.people_helpers import (
     ACCEPT,
     BAD_NPI,
     INVITATION,

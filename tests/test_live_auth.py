@@ -8,11 +8,11 @@ import contextlib
 import pytest
 
 from autoscribe.server.app import create_app
-from tests import conftest
-from tests.conftest import add_user, session_token
-from tests.live_helpers import WORKLIST, create, cursor_at, worklist_of
-from tests.live_server import app_server, serving
-from tests.ws_client import Closed, GraphQLWS
+from tests.support.clinics import add_user, session_token
+from tests.support.live_helpers import WORKLIST, create, cursor_at, worklist_of
+from tests.support.live_server import app_server, serving
+from tests.support.settings import settings_for
+from tests.support.ws_client import Closed, GraphQLWS
 
 REVOKE = "mutation($id: ID!) { revokeUserAccess(id: $id) { status } }"
 
@@ -36,8 +36,8 @@ async def test_api_key_and_user_session_in_init_payload_or_header(ws_url, api, s
 
 @pytest.fixture
 async def recheck_server(database_url):
-    async with app_server(conftest.test_settings(database_url, live_auth_check_seconds=0.3,
-                                        max_subscriptions_per_connection=3)) as server:
+    async with app_server(settings_for(database_url, live_auth_check_seconds=0.3,
+                                       max_subscriptions_per_connection=3)) as server:
         yield server
 
 
@@ -76,7 +76,7 @@ async def test_subscriptions_per_connection_are_limited(recheck_server, clinic):
 @pytest.fixture
 async def limited(database_url):
     """An app allowing 2 connections per key, served: (its WebSocket URL, the GraphQL app)."""
-    app = create_app(conftest.test_settings(database_url, max_connections_per_key=2))
+    app = create_app(settings_for(database_url, max_connections_per_key=2))
     async with app.router.lifespan_context(app), serving(app) as host:
         yield f"ws://{host}/graphql", app.state.graphql
 
@@ -147,7 +147,7 @@ async def test_refused_and_dropped_connections_hold_no_slot(limited, clinic):
 
 
 async def test_server_shutdown_releases_every_slot(database_url, clinic):
-    app = create_app(conftest.test_settings(database_url, max_connections_per_key=2))
+    app = create_app(settings_for(database_url, max_connections_per_key=2))
     slots = app.state.graphql.connections
     async with contextlib.AsyncExitStack() as clients:
         async with app.router.lifespan_context(app), serving(app) as host:

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from autoscribe.server.app import create_app
 from autoscribe.db.events import append_event, filter_fields
 from autoscribe.db.models import Study
-from tests import conftest
-from tests.conftest import Api
-from tests.live_helpers import WORKLIST, create, cursor_at, seq_of, update, worklist_of
-from tests.live_server import app_server
-from tests.ws_client import GraphQLWS
+from tests.support.api import Api
+from tests.support.live_helpers import WORKLIST, create, cursor_at, seq_of, update, worklist_of
+from tests.support.live_server import app_server
+from tests.support.settings import settings_for
+from tests.support.ws_client import GraphQLWS
 
 
 async def test_concurrent_writers_give_one_gap_free_ordered_stream(ws_url, api, services, clinic):
@@ -62,8 +62,8 @@ async def test_a_long_backlog_arrives_whole_and_in_order(ws_url, api, services, 
 async def test_a_lost_wake_up_is_caught_by_the_poll(database_url, clinic):
     # A change committed by a process whose wake-up never reaches this one (here: another app,
     # whose bus was never started) is found by the periodic poll of the log.
-    async with app_server(conftest.test_settings(database_url, events_poll_seconds=0.3)) as (host, _svc, _api):
-        elsewhere = create_app(conftest.test_settings(database_url))
+    async with app_server(settings_for(database_url, events_poll_seconds=0.3)) as (host, _svc, _api):
+        elsewhere = create_app(settings_for(database_url))
         transport = httpx.ASGITransport(app=elsewhere)
         async with httpx.AsyncClient(transport=transport, base_url="http://elsewhere") as http:
             async with GraphQLWS.connect(f"ws://{host}/graphql", token=clinic.key) as ws:

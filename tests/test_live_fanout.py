@@ -11,11 +11,11 @@ import pytest
 
 from autoscribe.schema import subscription
 from autoscribe.server.engine import multicast
-from tests import conftest
-from tests.conftest import add_user, session_token
-from tests.live_helpers import WORKLIST, create, cursor_at, worklist_of
-from tests.live_server import app_server
-from tests.ws_client import GraphQLWS
+from tests.support.clinics import add_user, session_token
+from tests.support.live_helpers import WORKLIST, create, cursor_at, worklist_of
+from tests.support.live_server import app_server
+from tests.support.settings import settings_for
+from tests.support.ws_client import GraphQLWS
 
 REVOKE = "mutation($id: ID!) { revokeUserAccess(id: $id) { status } }"
 LIVE = {"f": {"isCancelled": False}}
@@ -52,6 +52,7 @@ async def connections(url: str, tokens: list[str]):
         yield [await stack.enter_async_context(GraphQLWS.connect(url, token=t)) for t in tokens]
 
 
+@pytest.mark.perf
 async def test_identical_subscribers_share_one_execution_per_event(ws_url, api, services, clinic, executions):
     async with connections(ws_url, [clinic.key] * 5) as wss:
         subs = [await ws.subscribe(WORKLIST, LIVE) for ws in wss]
@@ -80,6 +81,7 @@ async def test_different_variables_visibility_or_cursor_do_not_share(ws_url, api
         assert executions == {s: 4}
 
 
+@pytest.mark.perf
 async def test_subscribers_of_one_cursor_share_until_their_group_delivers(ws_url, api, services, clinic, executions):
     cursor = {**LIVE, "a": cursor_at(clinic.id, 0)}
     async with connections(ws_url, [clinic.key] * 3) as wss:
@@ -155,7 +157,7 @@ def test_visibility_tells_admins_and_read_only_sessions_apart():
 
 @pytest.fixture
 async def recheck_server(database_url):
-    async with app_server(conftest.test_settings(database_url, live_auth_check_seconds=0.3)) as server:
+    async with app_server(settings_for(database_url, live_auth_check_seconds=0.3)) as server:
         yield server
 
 
@@ -178,6 +180,7 @@ async def test_a_revoked_member_ends_alone(recheck_server, services, clinic):
         assert await members_of(svc, clinic.id, 0) == [1]
 
 
+@pytest.mark.perf
 async def test_connections_of_one_token_share_their_rechecks_and_revocation_stays_prompt(recheck_server, services,
                                                                                           clinic):
     host, svc, api = recheck_server
@@ -202,6 +205,7 @@ async def test_connections_of_one_token_share_their_rechecks_and_revocation_stay
         assert time.monotonic() - revoked_at <= 0.3 + cache.ttl + 1.0
 
 
+@pytest.mark.perf
 def test_a_shared_result_is_encoded_once_and_exactly_as_json_would():
     import json
 
@@ -215,6 +219,7 @@ def test_a_shared_result_is_encoded_once_and_exactly_as_json_would():
         assert encoder.encode(other) is None
 
 
+@pytest.mark.perf
 async def test_shared_results_are_written_directly_and_match_an_unshared_subscription(ws_url, api, services, clinic):
     # A fragment at the root keeps a subscription out of any group: Strawberry sends its results.
     alone = WORKLIST.replace("{\n  worklist", "{ ...W }\nfragment W on Subscription {\n  worklist", 1)

@@ -18,15 +18,17 @@ import pytest
 
 from autoscribe.operations.authentication import create_clinic
 from autoscribe.db.engine import Database
-from tests.conftest import PG_URL, terminate_connections
-from tests.live_helpers import WORKLIST, create, cursor_at, seq_of, update, worklist_of
-from tests.live_server import RedisServer, ServeProcess, api_at
-from tests.people_helpers import REVOKE_USER, SESSION, invite_and_accept
-from tests.test_live_revocation import STUDIES, new_key, revoke_cli
-from tests.ws_client import GraphQLWS
+from tests.support.databases import terminate_connections
+from tests.support.live_helpers import WORKLIST, create, cursor_at, seq_of, update, worklist_of
+from tests.support.live_server import RedisServer, ServeProcess, api_at
+from tests.support.operator import new_key, revoke_cli
+from tests.support.people_helpers import REVOKE_USER, SESSION, invite_and_accept
+from tests.support.settings import PG_URL
+from tests.support.ws_client import GraphQLWS
 
 pytestmark = pytest.mark.skipif(not PG_URL, reason="needs AUTOSCRIBE_TEST_DATABASE_URL (PostgreSQL)")
 
+STUDIES = "{ studies(first: 1) { nodes { id } } }"
 # Only the bus may deliver within a test's patience: the safety poll waits this long.
 NO_POLL = 600
 

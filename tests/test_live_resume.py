@@ -11,10 +11,11 @@ from sqlalchemy import update as sql_update
 from autoscribe.live.retention import EventPruner
 from autoscribe.db.models import Event
 from autoscribe.db.types import utcnow
-from tests import conftest
-from tests.live_helpers import STATUS, WORKLIST, cancel, create, cursor_at, seq_of, update, worklist_of
-from tests.live_server import ServeProcess, api_at, app_server
-from tests.ws_client import Closed, GraphQLWS
+from tests.support.live_helpers import STATUS, WORKLIST, cancel, create, cursor_at, seq_of, update, worklist_of
+from tests.support.live_server import ServeProcess, api_at, app_server
+from tests.support.operator import server_clinic
+from tests.support.settings import settings_for
+from tests.support.ws_client import Closed, GraphQLWS
 
 
 async def test_resume_after_a_disconnect_gets_exactly_the_missed_changes_then_live(ws_url, api, clinic):
@@ -77,7 +78,7 @@ async def test_old_events_are_pruned_in_the_background(database_url, services, a
             sql_update(Event).where(Event.clinic_id == clinic.id, Event.seq == 1)
             .values(occurred_at=utcnow() - timedelta(days=3))
         )
-    settings = conftest.test_settings(database_url, event_retention_days=2, event_prune_interval_seconds=0.2)
+    settings = settings_for(database_url, event_retention_days=2, event_prune_interval_seconds=0.2)
     async with app_server(settings):
         for _ in range(50):
             async with services.db.read() as session:
@@ -151,14 +152,3 @@ async def test_resume_across_a_server_restart(tmp_path):
                 await sub.nothing(0.2)
     finally:
         server.kill()
-
-
-async def server_clinic(url: str) -> tuple[str, str]:
-    from autoscribe.operations.authentication import create_clinic
-    from autoscribe.db.engine import Database
-
-    db = Database(url)
-    try:
-        return await create_clinic(db, "Restart Imaging")
-    finally:
-        await db.dispose()

@@ -6,17 +6,16 @@ far out here, so that only revocation itself can end them in time."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
 
 import pytest
 
-from tests import conftest
-from tests.conftest import add_user, session_token
-from tests.live_helpers import WORKLIST, create, cursor_at, worklist_of
-from tests.live_server import AUTOSCRIBE, app_server
-from tests.people_helpers import REVOKE_USER
-from tests.ws_client import GraphQLWS
+from tests.support.clinics import add_user, session_token
+from tests.support.live_helpers import WORKLIST, create, cursor_at, worklist_of
+from tests.support.live_server import app_server
+from tests.support.operator import new_key, revoke_cli
+from tests.support.people_helpers import REVOKE_USER
+from tests.support.settings import TEST_SECRET, settings_for
+from tests.support.ws_client import GraphQLWS
 
 # The same subscription with a fragment at its root: not shared (schema.multicast), so it runs alone.
 WORKLIST_ALONE = """subscription($f: StudyFilter, $a: String) { ...W }
@@ -28,28 +27,10 @@ STUDIES = "{ studies(first: 1) { nodes { id } } }"
 NO_RECHECK = 600
 
 
-def revoke_cli(database_url: str, key_id: str, **env) -> subprocess.CompletedProcess:
-    """`autoscribe revoke-api-key`, run as an operator would, against the server's database."""
-    environ = {**os.environ, "AUTOSCRIBE_DATABASE_URL": database_url, "AUTOSCRIBE_LOG_LEVEL": "WARNING", **env}
-    return subprocess.run([str(AUTOSCRIBE), "revoke-api-key", "--id", key_id], env=environ, capture_output=True,
-                          text=True, timeout=120)
-
-
-async def new_key(database_url: str, clinic_id: str) -> tuple[str, str]:
-    from autoscribe.operations.api_keys import new_api_key
-    from autoscribe.db.engine import Database
-
-    db = Database(database_url)
-    try:
-        return await new_api_key(db, clinic_id, "screen")
-    finally:
-        await db.dispose()
-
-
 @pytest.fixture
 async def server(database_url):
-    async with app_server(conftest.test_settings(database_url, live_auth_check_seconds=NO_RECHECK,
-                                                 events_poll_seconds=0.2)) as served:
+    async with app_server(settings_for(database_url, live_auth_check_seconds=NO_RECHECK,
+                                       events_poll_seconds=0.2)) as served:
         yield served
 
 
@@ -103,7 +84,7 @@ async def test_a_key_revoked_on_the_command_line_ends_its_subscriptions_and_requ
         assert (await api.ok(STUDIES, token=key))["studies"]["nodes"]
 
         # memory:// reaches no other process: the server learns of it from the database.
-        done = await asyncio.to_thread(revoke_cli, database_url, key_id, AUTOSCRIBE_SECRET_KEY=conftest.TEST_SECRET)
+        done = await asyncio.to_thread(revoke_cli, database_url, key_id, AUTOSCRIBE_SECRET_KEY=TEST_SECRET)
         assert done.returncode == 0, done.stderr
         assert (await api.error(STUDIES, token=key))["code"] == "UNAUTHENTICATED"
         await create(api, clinic.key, "7.5")

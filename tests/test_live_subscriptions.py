@@ -2,10 +2,10 @@
 
 import contextlib
 
-from tests.conftest import add_user, session_token
-from tests.live_helpers import STATUS, WORKLIST, cancel, create, cursor_at, seq_of, update, worklist_of
-from tests.reports_helpers import ADDENDUM, SAVE, SIGN, START
-from tests.ws_client import GraphQLWS
+from tests.support.clinics import add_user, session_token
+from tests.support.live_helpers import STATUS, WORKLIST, cancel, create, cursor_at, seq_of, update, worklist_of
+from tests.support.reports_helpers import ADDENDUM, SAVE, SIGN, START
+from tests.support.ws_client import GraphQLWS
 
 
 async def test_event_types_are_relative_to_the_filter(ws_url, api, services, clinic):

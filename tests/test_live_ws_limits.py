@@ -13,9 +13,9 @@ from websockets.exceptions import ConnectionClosed
 from autoscribe.operations.authentication import create_clinic
 from autoscribe.core.settings import Settings
 from autoscribe.server.engine.ws_limits import PENDING_REASON
-from tests import conftest
-from tests.live_server import app_server
-from tests.ws_client import PROTOCOL, GraphQLWS
+from tests.support.live_server import app_server
+from tests.support.settings import settings_for
+from tests.support.ws_client import GraphQLWS, PROTOCOL
 
 
 async def closed(ws, within: float) -> tuple[int | None, str]:
@@ -33,7 +33,7 @@ def test_the_defaults_bound_a_silent_socket():
 
 
 async def test_a_socket_that_never_sends_connection_init_is_closed_4408(database_url):
-    async with app_server(conftest.test_settings(database_url, ws_init_timeout_seconds=0.5)) as (host, svc, _api):
+    async with app_server(settings_for(database_url, ws_init_timeout_seconds=0.5)) as (host, svc, _api):
         async with connect(f"ws://{host}/graphql", subprotocols=[PROTOCOL]) as ws:
             started = time.monotonic()
             code, _reason = await closed(ws, within=5)
@@ -46,7 +46,7 @@ async def test_a_socket_that_never_sends_connection_init_is_closed_4408(database
 
 
 async def test_sockets_waiting_for_connection_init_are_capped_per_address(database_url):
-    settings = conftest.test_settings(database_url, ws_init_timeout_seconds=30, max_pending_connections_per_address=2)
+    settings = settings_for(database_url, ws_init_timeout_seconds=30, max_pending_connections_per_address=2)
     async with app_server(settings) as (host, svc, _api), contextlib.AsyncExitStack() as stack:
         url = f"ws://{host}/graphql"
         clinic_id, key = await create_clinic(svc.db, "Capped Imaging")

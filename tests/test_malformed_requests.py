@@ -11,9 +11,9 @@ from websockets.exceptions import ConnectionClosed
 from autoscribe.server.request_json import MAX_DEPTH
 from autoscribe.db.models import Study
 from autoscribe.operations.validation import MAX_FILTER_TEXT
-from tests.people_helpers import count, invite
-from tests.studies_helpers import CREATE
-from tests.ws_client import PROTOCOL, GraphQLWS
+from tests.support.people_helpers import count, invite
+from tests.support.studies_helpers import CREATE
+from tests.support.ws_client import GraphQLWS, PROTOCOL
 
 ME = "{ me { clinicId } }"
 DEEP = "[" * 5000 + "]" * 5000

@@ -23,9 +23,9 @@ from autoscribe.operations import (
 )
 from autoscribe.operations.authentication import mint_session_token
 from autoscribe.server.engine.schema import build_schema, sdl
-from tests.conftest import add_user, session_token
-from tests.people_helpers import ROLES, invite_input
-from tests.studies_helpers import study_input
+from tests.support.clinics import add_user, session_token
+from tests.support.people_helpers import ROLES, invite_input
+from tests.support.studies_helpers import study_input
 
 # The root Mutation fields and the operation each resolves through.
 MUTATIONS = {

@@ -5,8 +5,8 @@ import pytest
 from autoscribe.operations.authentication import mint_session_token
 from autoscribe.db import enums
 from autoscribe.db.models import Invitation, Study, User
-from tests.conftest import add_user, session_token
-from tests.people_helpers import (
+from tests.support.clinics import add_user, session_token
+from tests.support.people_helpers import (
     ADMINS,
     INVITATION,
     INVITE,
@@ -24,7 +24,7 @@ from tests.people_helpers import (
     stored_invitation,
     stored_user,
 )
-from tests.studies_helpers import study_input
+from tests.support.studies_helpers import study_input
 
 READ = "{ users { totalCount } invitations { totalCount } studies { totalCount } me { user { id } } }"
 CREATE_STUDY = "mutation($input: CreateStudyInput!) { createStudy(input: $input) { id } }"

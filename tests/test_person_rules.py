@@ -3,7 +3,7 @@
 import pytest
 
 from autoscribe.db.models import Invitation, User
-from tests.people_helpers import BAD_NPI, INVITE, NPI_B, count, invite, invite_input
+from tests.support.people_helpers import BAD_NPI, INVITE, NPI_B, count, invite, invite_input
 
 
 @pytest.mark.parametrize("change, field", [

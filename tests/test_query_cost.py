@@ -13,9 +13,9 @@ import pytest
 
 from autoscribe.core.settings import Settings
 from bench.worklist import QUERY as BENCH_WORKLIST
-from tests.live_server import ServeProcess
-from tests.studies_helpers import create_study
-from tests.ws_client import GraphQLWS
+from tests.support.live_server import ServeProcess
+from tests.support.studies_helpers import create_study
+from tests.support.ws_client import GraphQLWS
 
 LIMIT = Settings().max_query_cost
 README_WORKLIST = ("{ studies(orderBy: PRIORITY, first: 10) { totalCount pageInfo { hasNextPage endCursor } "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.reports_helpers import (
+from tests.support.reports_helpers import (
     ADDENDUM,
     CANCEL_ADDENDUM,
     SIGN,

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from autoscribe.operations.report_pdfs import pdf_token
 from autoscribe.db.models import ReportPdf
 from autoscribe.operations import report_pdfs
-from tests.reports_helpers import (
+from tests.support.reports_helpers import (
     ADDENDUM,
     REPORT_BY_ID,
     new_study,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from autoscribe.operations.authentication import mint_session_token
 from autoscribe.db.enums import UserStatus
 from autoscribe.db.ids import new_id
-from tests.conftest import add_user
-from tests.reports_helpers import (
+from tests.support.clinics import add_user
+from tests.support.reports_helpers import (
     ADDENDUM,
     CANCEL_ADDENDUM,
     REPORT_BY_ID,

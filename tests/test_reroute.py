@@ -11,9 +11,9 @@ from autoscribe.operations.reroute import DICTATION, reroute_token
 from autoscribe.db.enums import UserStatus
 from autoscribe.db.ids import new_id
 from autoscribe.db.models import User
-from tests.live_helpers import cancel, uncancel, update
-from tests.pages_helpers import assert_not_framable
-from tests.reports_helpers import (
+from tests.support.live_helpers import cancel, uncancel, update
+from tests.support.pages_helpers import assert_not_framable
+from tests.support.reports_helpers import (
     START,
     events_of,
     new_study,
@@ -21,7 +21,7 @@ from tests.reports_helpers import (
     start,
     stored_study,
 )
-from tests.reroute_helpers import (
+from tests.support.reroute_helpers import (
     ME,
     REROUTE,
     VIEWER,

@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from autoscribe.db.models import Invitation, Report, Study
-from tests.conftest import session_token
-from tests.live_helpers import CANCEL, UPDATE, WORKLIST, cursor_at, update
-from tests.people_helpers import (
+from tests.support.clinics import session_token
+from tests.support.live_helpers import CANCEL, UPDATE, WORKLIST, cursor_at, update
+from tests.support.people_helpers import (
     INVITE,
     REACTIVATE_USER,
     REVOKE_INVITATION,
@@ -23,7 +23,7 @@ from tests.people_helpers import (
     invite_input,
     stored_user,
 )
-from tests.reports_helpers import (
+from tests.support.reports_helpers import (
     ADDENDUM,
     CANCEL_ADDENDUM,
     CREATE_STUDY,
@@ -37,8 +37,8 @@ from tests.reports_helpers import (
     start,
     unique_uid,
 )
-from tests.reroute_helpers import REROUTE, VIEWER, dictation_link, open_link, viewer_link
-from tests.ws_client import GraphQLWS
+from tests.support.reroute_helpers import REROUTE, VIEWER, dictation_link, open_link, viewer_link
+from tests.support.ws_client import GraphQLWS
 
 PRIORS = [{"reportText": "Prior CT: no nodules.", "modality": "CT", "studyDate": "2025-01-02"}]
 

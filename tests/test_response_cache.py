@@ -10,11 +10,12 @@ from autoscribe.server.app import create_app
 from autoscribe.operations.authentication import create_clinic
 from autoscribe.db.models import Study
 from autoscribe.operations import studies
-from tests import conftest
-from tests.conftest import Api, add_user, session_token
-from tests.people_helpers import UPDATE_USER
-from tests.reports_helpers import signed_report
-from tests.studies_helpers import create_study
+from tests.support.api import Api
+from tests.support.clinics import add_user, session_token
+from tests.support.people_helpers import UPDATE_USER
+from tests.support.reports_helpers import signed_report
+from tests.support.settings import settings_for
+from tests.support.studies_helpers import create_study
 
 WORKLIST = """query($first: Int) { studies(first: $first, orderBy: PRIORITY) {
   totalCount nodes { id studyDescription severity assignedTo { id firstName } } } }"""
@@ -36,7 +37,7 @@ def count_calls(monkeypatch, module, name: str) -> list:
 @contextlib.asynccontextmanager
 async def own_app(database_url: str, **settings):
     """An app instance of its own on the test database (as another server process would be): (app, api)."""
-    app = create_app(conftest.test_settings(database_url, **settings))
+    app = create_app(settings_for(database_url, **settings))
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:
             yield app, Api(c)
@@ -48,6 +49,7 @@ def executions(monkeypatch):
     return count_calls(monkeypatch, studies, "list_studies")
 
 
+@pytest.mark.perf
 async def test_unchanged_worklist_is_served_without_executing(api, clinic, executions):
     await create_study(api, clinic.key, uid="9.1")
     first = await api.ok(WORKLIST, {"first": 10}, token=clinic.key)
@@ -142,6 +144,7 @@ async def test_each_commit_moves_the_version_once_and_a_refused_one_not_at_all(a
     assert await version() == start + 1
 
 
+@pytest.mark.perf
 async def test_the_response_cache_is_bounded_by_bytes(database_url, executions):
     async with own_app(database_url, response_cache_bytes=8000) as (app, api):
         key = (await create_clinic(app.state.services.db, "Bytes Imaging"))[1]

@@ -4,10 +4,10 @@ lifespan (engine disposed), and a subscriber resumes by cursor on another proces
 import asyncio
 import time
 
-from tests.live_helpers import WORKLIST, create, cursor_at, update, worklist_of
-from tests.live_server import ServeProcess, api_at
-from tests.test_live_resume import server_clinic
-from tests.ws_client import Closed, GraphQLWS
+from tests.support.live_helpers import WORKLIST, create, cursor_at, update, worklist_of
+from tests.support.live_server import ServeProcess, api_at
+from tests.support.operator import server_clinic
+from tests.support.ws_client import Closed, GraphQLWS
 
 
 async def test_sigterm_closes_subscribers_with_1012_and_they_resume_elsewhere(tmp_path):

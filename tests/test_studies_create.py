@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import func, select
 
 from autoscribe.db.models import Event, Study
-from tests.conftest import add_user
-from tests.studies_helpers import study_input
+from tests.support.clinics import add_user
+from tests.support.studies_helpers import study_input
 
 FIELDS = """
   id studyInstanceUid studyDescription severity studyReportStatus isCancelled cancelledAt

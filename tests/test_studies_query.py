@@ -4,8 +4,8 @@ import asyncio
 
 import pytest
 
-from tests.conftest import add_user
-from tests.studies_helpers import create_study
+from tests.support.clinics import add_user
+from tests.support.studies_helpers import create_study
 
 LIST = """query($filter: StudyFilter, $order: StudyOrder, $first: Int, $after: String) {
   studies(filter: $filter, orderBy: $order, first: $first, after: $after) {
@@ -173,6 +173,7 @@ def users_statements(services):
     event.remove(engine, "before_cursor_execute", note)
 
 
+@pytest.mark.perf
 async def test_a_page_reads_its_assignees_in_one_statement_and_only_when_asked(
         api, services, clinic, populated, users_statements):
     rad, second = populated["rad"], await add_user(services, clinic.id, first_name="Bo")

@@ -3,8 +3,8 @@
 from sqlalchemy import select
 
 from autoscribe.db.models import Event, Study
-from tests.conftest import add_user
-from tests.studies_helpers import create_study
+from tests.support.clinics import add_user
+from tests.support.studies_helpers import create_study
 
 UPDATE = """mutation($id: ID!, $input: UpdateStudyInput!) { updateStudy(id: $id, input: $input) {
   id studyDescription severity studyReportStatus clinicalHistory modality technologistNotes metadata

@@ -6,8 +6,8 @@ import pytest
 
 from autoscribe.db import enums
 from autoscribe.db.models import User
-from tests.conftest import add_user, session_token
-from tests.people_helpers import (
+from tests.support.clinics import add_user, session_token
+from tests.support.people_helpers import (
     REACTIVATE_USER,
     REVOKE_USER,
     SESSION,
@@ -15,7 +15,7 @@ from tests.people_helpers import (
     invite_and_accept,
     stored_user,
 )
-from tests.studies_helpers import study_input
+from tests.support.studies_helpers import study_input
 
 ME = "{ me { clinicId apiKeyId user { id email lastLoginAt } } }"
 CREATE_STUDY = "mutation($input: CreateStudyInput!) { createStudy(input: $input) { id } }"

@@ -4,8 +4,8 @@ import pytest
 
 from autoscribe.db import enums
 from autoscribe.db.models import Invitation, Study, User
-from tests.conftest import add_user
-from tests.people_helpers import (
+from tests.support.clinics import add_user
+from tests.support.people_helpers import (
     ACCEPT,
     BAD_NPI,
     NPI_B,
@@ -20,10 +20,10 @@ from tests.people_helpers import (
     stored_invitation,
     stored_user,
 )
-from tests.live_helpers import WORKLIST, cursor_at, worklist_of
-from tests.reports_helpers import radiologist, start
-from tests.studies_helpers import create_study
-from tests.ws_client import GraphQLWS
+from tests.support.live_helpers import WORKLIST, cursor_at, worklist_of
+from tests.support.reports_helpers import radiologist, start
+from tests.support.studies_helpers import create_study
+from tests.support.ws_client import GraphQLWS
 
 USERS = """query($filter: UserFilter, $first: Int, $after: String) {
   users(filter: $filter, first: $first, after: $after) {

@@ -21,7 +21,8 @@ import uvicorn
 from autoscribe.server.app import create_app
 from autoscribe.server.services import ServerServices
 from autoscribe.core.settings import Settings
-from tests.conftest import TEST_SECRET, Api
+from tests.support.api import Api
+from tests.support.settings import TEST_SECRET
 
 AUTOSCRIBE = Path(sys.executable).with_name("autoscribe")
 

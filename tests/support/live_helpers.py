@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 
 from autoscribe.core.signing import Signer
-from tests.conftest import TEST_SECRET
-from tests.studies_helpers import study_input
+from tests.support.settings import TEST_SECRET
+from tests.support.studies_helpers import study_input
 
 WORKLIST = """subscription($f: StudyFilter, $a: String) {
   worklist(filter: $f, after: $a) { cursor occurredAt type study { id studyReportStatus isCancelled assignedTo { id } } }

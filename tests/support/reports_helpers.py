@@ -7,7 +7,7 @@ import itertools
 from sqlalchemy import func, select
 
 from autoscribe.db.models import Event, Report, Study
-from tests.conftest import add_user, session_token
+from tests.support.clinics import add_user, session_token
 
 REPORT = """id studyId userId status isAddendum isCritical signedAt plainText pdfUrl createdAt updatedAt
     parentReport { id } author { id } study { id studyReportStatus }
