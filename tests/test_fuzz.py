@@ -110,6 +110,8 @@ def report(found: list[str], total: int) -> str:
     return f"{len(found)} violations in {total} operations; the first ones:\n" + "\n".join(found[:8])
 
 
+# Hundreds of generated requests: over a minute on a busy 2-core machine.
+@pytest.mark.timeout(600)
 async def test_generated_operations_against_the_app(api, http, services, clinic):
     data = await seed(api, services, clinic)
     ops = operations(data, 400, 600, 150) + with_variables(data, 300)
@@ -117,6 +119,8 @@ async def test_generated_operations_against_the_app(api, http, services, clinic)
     assert not found, report(found, len(ops))
 
 
+# Hundreds of generated requests: over a minute on a busy 2-core machine.
+@pytest.mark.timeout(600)
 async def test_generated_subscriptions_over_websocket(api, services, clinic, ws_url):
     data = await seed(api, services, clinic)
     docs = subscriptions(data, 300)
@@ -124,6 +128,8 @@ async def test_generated_subscriptions_over_websocket(api, services, clinic, ws_
     assert not found, report(found, len(docs))
 
 
+# Hundreds of generated requests: over a minute on a busy 2-core machine.
+@pytest.mark.timeout(600)
 async def test_generated_operations_against_a_served_process(database_url, api, services, clinic, tmp_path):
     data = await seed(api, services, clinic)
     server = await ServeProcess(database_url, log=tmp_path / "serve.log", public_url="http://testserver").start()
