@@ -16,6 +16,7 @@ import itertools
 import json
 
 import httpx
+import pytest
 
 from tests.support.generated_operations import operations, seed, subscriptions, with_variables
 from tests.support.live_server import ServeProcess
