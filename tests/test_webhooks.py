@@ -9,6 +9,7 @@ servers that do, so it knows which process delivered.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import time
@@ -59,15 +60,28 @@ class Receiver:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/hook"
         self.status = 200
+        # Seconds it takes to answer (a slow receiver).
+        self.delay = 0.0
         self.requests: list[tuple[dict, str, int]] = []
+        self._released = asyncio.Event()
         self.app = Starlette(routes=[Route("/hook", self._hook, methods=["POST"])])
 
     async def _hook(self, request: Request) -> Response:
+        if self.delay:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.delay):
+                    await self._released.wait()
         self.requests.append((dict(request.headers), (await request.body()).decode(), self.status))
         return Response(status_code=self.status)
 
-    def serving(self):
-        return serving(self.app, self.port)
+    @contextlib.asynccontextmanager
+    async def serving(self):
+        self._released.clear()
+        async with serving(self.app, self.port):
+            try:
+                yield
+            finally:
+                self._released.set()  # requests still held answer now, so the server can stop
 
     def delivered(self) -> Counter:
         """Event ID -> how many times it was answered 2xx."""
@@ -235,6 +249,32 @@ async def test_in_production_private_and_loopback_receivers_are_refused(database
         endpoint = (await api.ok(LIST, token=clinic.key))["webhookEndpoints"][0]
         err = await api.error(UPDATE, {"id": endpoint["id"], "input": {"url": "http://127.0.0.1/"}}, token=clinic.key)
         assert (err["code"], err["field"]) == ("BAD_USER_INPUT", "input.url")
+
+
+async def test_a_slow_receiver_slows_neither_the_api_nor_another_endpoint(database_url):
+    slow, fast = Receiver(), Receiver()
+    slow.delay = 30  # past the attempt's time limit: every attempt times out
+    settings = conftest.test_settings(database_url, **{**FAST, "webhook_timeout_seconds": 3,
+                                                       "webhook_concurrency_per_endpoint": 1})
+    async with slow.serving(), fast.serving(), app_server(settings) as (_host, services, api):
+        clinic = Clinic(*await create_clinic(services.db, "Slow Receiver Imaging"))
+        stuck = await create_endpoint(api, clinic.key, slow.url)
+        await create_endpoint(api, clinic.key, fast.url)
+        started = time.monotonic()
+        signed = await _sign_reports(api, services, clinic, 3)
+        assert time.monotonic() - started < 2.5  # three studies dictated and signed, none waiting for a receiver
+        await until(lambda: len(fast.delivered()) == 3, timeout=2.5, what="the fast endpoint's deliveries")
+        await until(_timed_out(api, clinic, stuck["id"]), timeout=10, what="the slow endpoint's first time-out")
+        rows = await deliveries(api, clinic.key, stuck["id"])
+        assert sorted(r["reportId"] for r in rows) == sorted(signed)
+        assert {r["status"] for r in rows} == {"PENDING"}
+
+
+def _timed_out(api, clinic, endpoint_id):
+    async def check():
+        rows = await deliveries(api, clinic.key, endpoint_id)
+        return any(r["lastError"] == "Timed out." and r["lastStatusCode"] is None for r in rows)
+    return check
 
 
 async def _sign_reports(api, services, clinic, n) -> list[str]:

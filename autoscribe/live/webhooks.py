@@ -38,6 +38,7 @@ from autoscribe.db.events import read_events
 from autoscribe.db.ids import new_id
 from autoscribe.db.models import Clinic, WebhookDelivery, WebhookEndpoint
 from autoscribe.db.types import utcnow
+from autoscribe.db.versions import touch
 from autoscribe.operations.webhooks import SOURCE_KINDS, event_id, event_payload, is_private_address
 
 log = logging.getLogger("autoscribe.webhooks")
@@ -154,6 +155,7 @@ class WebhookWorker:
                 return None  # another process made this batch (or the endpoint is gone)
             if rows:
                 await session.execute(insert(WebhookDelivery), rows)
+                touch(session, clinic_id)  # webhookDeliveries answers change: cached ones are stale
         return events[-1].seq if len(events) == SCAN_BATCH else None
 
     # Sending ---------------------------------------------------------------------------------------
@@ -283,6 +285,7 @@ class WebhookWorker:
                 .where(and_(WebhookDelivery.id == delivery.id, WebhookDelivery.claimed_by == self.name))
                 .values(**values)
             )
+            touch(session, delivery.clinic_id)
 
 
 class _Refused(Exception):

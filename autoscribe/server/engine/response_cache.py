@@ -27,9 +27,8 @@ from autoscribe.core.principal import Principal
 from autoscribe.db.engine import Database
 from autoscribe.db.versions import data_version
 
-# Fields whose value changes with the clock, not with the data (webhook deliveries: with the
-# worker's attempts, which move no data version).
-TIME_DEPENDENT = frozenset({"pdfUrl", "acceptUrl", "isExpired", "webhookDeliveries"})
+# Fields whose value changes with the clock, not with the data.
+TIME_DEPENDENT = frozenset({"pdfUrl", "acceptUrl", "isExpired"})
 
 
 class _FieldNames(Visitor):
