@@ -20,6 +20,7 @@ from autoscribe.operations import (
     studies,
     user_sessions,
     users,
+    webhooks,
 )
 from autoscribe.operations.authentication import mint_session_token
 from autoscribe.server.engine.schema import build_schema, sdl
@@ -49,6 +50,9 @@ MUTATIONS = {
     "acceptInvitation": invitation_links.accept_invitation,
     "rejectInvitation": invitation_links.reject_invitation,
     "createUserSession": user_sessions.create_user_session,
+    "createWebhookEndpoint": webhooks.create_webhook_endpoint,
+    "updateWebhookEndpoint": webhooks.update_webhook_endpoint,
+    "deleteWebhookEndpoint": webhooks.delete_webhook_endpoint,
 }
 
 # Each mutation called on things that do not exist (so a caller with the right gets NOT_FOUND or
@@ -74,6 +78,10 @@ CALLS = {
     "acceptInvitation": "mutation { acceptInvitation(token: \"not-a-link\") { id } }",
     "rejectInvitation": "mutation { rejectInvitation(token: \"not-a-link\") { id } }",
     "createUserSession": "mutation($user: ID!) { createUserSession(userId: $user) { token } }",
+    "createWebhookEndpoint":
+        'mutation { createWebhookEndpoint(input: {url: "not a url", eventTypes: ["report.delivered"]}) { id } }',
+    "updateWebhookEndpoint": "mutation($endpoint: ID!) { updateWebhookEndpoint(id: $endpoint, input: {enabled: false}) { id } }",
+    "deleteWebhookEndpoint": "mutation($endpoint: ID!) { deleteWebhookEndpoint(id: $endpoint) { id } }",
 }
 
 # The permission matrix (tests/test_permissions.py) by right: who holds it. The ROLES are users;
@@ -83,12 +91,14 @@ HOLDERS = {
     Right.MANAGE_STUDIES: {"api_key", "manager"},
     Right.CREATE_REPORTS: {"api_key", "radiologist", "reroute_dictation"},
     Right.ADMIN: {"api_key", "admin", "owner"},
+    Right.MANAGE_WEBHOOKS: {"api_key", "admin", "owner"},
     Right.API_KEY: {"api_key"},
 }
 REFUSALS = {
     Right.MANAGE_STUDIES: "Managing studies requires the canManageStudies right.",
     Right.CREATE_REPORTS: "Dictating reports requires the canCreateReports right.",
     Right.ADMIN: "Managing users and invitations requires level ADMIN or OWNER.",
+    Right.MANAGE_WEBHOOKS: "Managing webhooks requires an API key or level ADMIN or OWNER.",
     Right.API_KEY: "Only an API key may do this.",
 }
 REROUTE_REFUSALS = {
@@ -168,7 +178,7 @@ async def test_each_mutation_checks_its_declared_right_first(api, services, clin
     token = await _caller_token(services, clinic, caller)
     variables = {
         "input": None, "study": new_id("study"), "report": new_id("report"), "user": new_id("user"),
-        "invitation": new_id("invitation"),
+        "invitation": new_id("invitation"), "endpoint": new_id("webhook_endpoint"),
     }
     for field, op in MUTATIONS.items():
         right = declared.declaration(op).right

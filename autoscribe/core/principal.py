@@ -72,6 +72,10 @@ class Principal:
         if not self.is_admin:
             raise self._refuse("Managing users and invitations requires level ADMIN or OWNER.")
 
+    def require_manage_webhooks(self) -> None:
+        if not self.is_admin:
+            raise self._refuse("Managing webhooks requires an API key or level ADMIN or OWNER.")
+
     def require_api_key(self) -> None:
         if not self.is_api_key:
             raise Forbidden("Only an API key may do this.")
@@ -89,5 +93,6 @@ _REQUIREMENTS: dict[Right, Callable[[Principal], None] | None] = {
     Right.MANAGE_STUDIES: Principal.require_manage_studies,
     Right.CREATE_REPORTS: Principal.require_create_reports,
     Right.ADMIN: Principal.require_admin,
+    Right.MANAGE_WEBHOOKS: Principal.require_manage_webhooks,
     Right.API_KEY: Principal.require_api_key,
 }

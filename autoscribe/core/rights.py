@@ -17,5 +17,7 @@ class Right(Enum):
     CREATE_REPORTS = "create_reports"
     # An API key, or a user of level ADMIN or OWNER, not bound to a reroute study.
     ADMIN = "admin"
+    # The same holders as ADMIN, for the clinic's webhook endpoints (its refusal says so).
+    MANAGE_WEBHOOKS = "manage_webhooks"
     # An API key only.
     API_KEY = "api_key"

@@ -70,6 +70,23 @@ class Settings(BaseSettings):
     # 100 studies each with 100 of its radiologist's studies (~40,000) is refused.
     max_query_cost: int = 25_000
     max_body_bytes: int = 1_000_000
+    # Webhooks (live.webhooks): receivers on private or loopback addresses are refused unless this
+    # is set (a development machine, the tests).
+    webhooks_allow_private: bool = False
+    # Whether this process sends webhooks; false for one that only serves requests while others
+    # send them (every process may: each delivery is claimed by one).
+    webhook_worker: bool = True
+    # The first retry waits this long, each next one twice as long, up to the max; after the
+    # window (a day) a delivery that never got a 2xx answer is FAILED.
+    webhook_retry_base_seconds: float = 30
+    webhook_retry_max_seconds: float = 3600
+    webhook_retry_window_seconds: float = 86400
+    # A receiver gets this long to answer (connect, send, read) before the attempt counts as failed.
+    webhook_timeout_seconds: float = 10
+    # At most this many requests in flight to one endpoint from one process.
+    webhook_concurrency_per_endpoint: int = 4
+    # The event log and the due retries are looked at this often even when no commit woke the worker.
+    webhook_poll_seconds: float = 5
     db_pool_size: int = 5
     db_max_overflow: int = 10
 

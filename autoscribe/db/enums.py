@@ -28,6 +28,14 @@ class ReportStatus(enum.Enum):
     COMPLETED = "COMPLETED"
 
 
+class WebhookDeliveryStatus(enum.Enum):
+    """PENDING until the receiver answers 2xx (DELIVERED) or the retries run out (FAILED)."""
+
+    PENDING = "PENDING"
+    DELIVERED = "DELIVERED"
+    FAILED = "FAILED"
+
+
 class Sex(enum.Enum):
     MALE = "MALE"
     FEMALE = "FEMALE"

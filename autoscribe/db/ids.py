@@ -13,6 +13,10 @@ PREFIXES = {
     "user": "usr_",
     "invitation": "inv_",
     "reroute_grant": "rrg_",
+    "webhook_endpoint": "wep_",
+    "webhook_delivery": "whd_",
+    # A webhook event: derived from the clinic and the event's seq (operations.webhooks.event_id).
+    "webhook_event": "whe_",
 }
 
 _ID_RE = re.compile(r"([a-z]{3})_([0-9a-f]{32})")

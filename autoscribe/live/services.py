@@ -1,5 +1,6 @@
 """The services of the live layer: the event bus, the log's pruning, the revocations this process
-knows of, the shared reads of the event log and the shared re-checks of connections' principals."""
+knows of, the shared reads of the event log and the shared re-checks of connections' principals,
+and the webhook worker."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from autoscribe.live.bus import EventBus
 from autoscribe.live.retention import EventPruner
 from autoscribe.live.revocation import Revocations
 from autoscribe.live.streams import LogReads
+from autoscribe.live.webhooks import WebhookWorker
 
 
 @dataclass
@@ -25,6 +27,7 @@ class LiveServices(Services):
     revocations: Revocations = field(init=False)
     reads: LogReads = field(init=False)
     auth: AuthCache = field(init=False)
+    webhooks: WebhookWorker = field(init=False)
 
     def __post_init__(self) -> None:
         db, settings = self.db, self.settings
@@ -53,6 +56,8 @@ class LiveServices(Services):
         # through the bus, which then wakes the clinic's subscribers.
         db.after_commit.append(self.revocations.after_commit)
         db.after_commit.append(self.bus.publish)
+        self.webhooks = WebhookWorker(self)
+        db.after_commit.append(self.webhooks.after_commit)
         self.bus.on_revocation = self.revocations.note
         self.revocations.on_revoked(lambda revocation: self.bus.wake_clinic(revocation.clinic_id))
 
@@ -63,8 +68,10 @@ class LiveServices(Services):
     async def start(self) -> None:
         await self.bus.start()
         await self.pruner.start()
+        await self.webhooks.start()
 
     async def stop(self) -> None:
+        await self.webhooks.stop()
         await self.pruner.stop()
         await self.bus.stop()
 

@@ -13,15 +13,18 @@ from autoscribe.schema.study import StudyMutation, StudyQuery
 from autoscribe.schema.subscription import Subscription
 from autoscribe.schema.user import UserMutation, UserQuery
 from autoscribe.schema.user_session import UserSessionMutation
+from autoscribe.schema.webhook import WebhookMutation, WebhookQuery
 
 __all__ = ["Mutation", "Query", "Subscription"]
 
 
 @strawberry.type
-class Query(NodeQuery, PrincipalQuery, StudyQuery, ReportQuery, UserQuery, InvitationQuery):
+class Query(NodeQuery, PrincipalQuery, StudyQuery, ReportQuery, UserQuery, InvitationQuery, WebhookQuery):
     pass
 
 
 @strawberry.type
-class Mutation(StudyMutation, ReportMutation, RerouteMutation, UserMutation, InvitationMutation, UserSessionMutation):
+class Mutation(
+    StudyMutation, ReportMutation, RerouteMutation, UserMutation, InvitationMutation, UserSessionMutation, WebhookMutation
+):
     pass

@@ -34,9 +34,9 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def serving(app) -> AsyncIterator[str]:
-    """Serve an app whose lifespan is already running; yields "127.0.0.1:<port>"."""
-    port = free_port()
+async def serving(app, port: int | None = None) -> AsyncIterator[str]:
+    """Serve an app whose lifespan is already running (on `port`, else a free one); yields "127.0.0.1:<port>"."""
+    port = port or free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", timeout_graceful_shutdown=2
     )

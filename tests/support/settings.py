@@ -20,6 +20,10 @@ def settings_for(url: str, **overrides) -> Settings:
         public_url="http://testserver",
         events_url="memory://",
         cors_origins=["https://app.example.com"],
+        # Receivers in tests are on 127.0.0.1; the shared app sends none (tests/test_webhooks.py
+        # runs the servers that do, so that it knows which process delivered).
+        webhooks_allow_private=True,
+        webhook_worker=False,
     )
     values.update(overrides)
     return Settings(**values)
