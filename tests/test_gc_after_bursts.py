@@ -1,12 +1,12 @@
 """A burst of new WebSocket connections is followed by one full garbage collection once it has
-been quiet for a moment (autoscribe.gc_after_bursts); a trickle of connections causes none."""
+been quiet for a moment (autoscribe.server.engine.gc_after_bursts); a trickle of connections causes none."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
 
-from autoscribe.server.gc_after_bursts import CollectAfterBursts
+from autoscribe.server.engine.gc_after_bursts import CollectAfterBursts
 
 
 async def test_one_collection_after_a_burst_and_none_for_a_trickle(monkeypatch):
