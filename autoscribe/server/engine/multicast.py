@@ -72,7 +72,8 @@ CURSOR_JOIN_SECONDS = 60.0
 _END = object()
 
 # The graphql-transport-ws operation being started in this task (set by the connection's handler,
-# engine.ws_limits.TransportWSHandler): its members are written to directly.
+# engine.ws_limits.TransportWSHandler): its members are written to directly. Per task, because the
+# context object is shared by all operations of a connection (engine.upstream says more).
 OPERATION: ContextVar[Any] = ContextVar("graphql_transport_ws_operation", default=None)
 
 
