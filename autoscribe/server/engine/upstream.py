@@ -104,14 +104,19 @@ def _execute_single() -> str | None:
 
 def _json_hooks() -> str | None:
     from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+    from strawberry.http.async_base_view import AsyncBaseHTTPView
+    from strawberry.http.base import BaseView
 
     return _first(
         _parameters(GraphQL.encode_json, ["self", "data"]),
         _parameters(GraphQL.decode_json, ["self", "data"]),
         _parameters(GraphQL.parse_json, ["self", "data"]),
         _parameters(GraphQL.parse_http_body, ["self", "request"]),
-        # WebSocket frames are decoded and encoded by the view's hooks too.
-        _source_has(ASGIWebSocketAdapter.iter_json, "self.view.decode_json("),
+        # Bodies and GET variables go through parse_json; WebSocket frames through decode_json,
+        # whose JSONDecodeError (request_json.BadJson) closes the socket with 4400.
+        _source_has(AsyncBaseHTTPView.parse_http_body, "self.parse_json("),
+        _source_has(BaseView.parse_query_params, "self.parse_json(variables)"),
+        _source_has(ASGIWebSocketAdapter.iter_json, "self.view.decode_json(", "except JSONDecodeError"),
         _source_has(ASGIWebSocketAdapter.send_json, "self.view.encode_json("),
     )
 
