@@ -141,12 +141,3 @@ def _refusal(refused: HTTPException) -> JSONResponse:
     code = {404: "NOT_FOUND"}.get(refused.status_code, "BAD_USER_INPUT")
     return JSONResponse({"errors": [{"message": refused.reason, "extensions": {"code": code}}]},
                         status_code=refused.status_code)
-
-
-def _refusal(refused: HTTPException) -> JSONResponse:
-    """A request Strawberry refuses before executing (a body that is not JSON, no query, an unknown
-    operationName, a mutation over GET, ...): its HTTP status, with a GraphQL error and a code in
-    the body, as clients read every other error (Strawberry's own answer is plain text)."""
-    code = {404: "NOT_FOUND"}.get(refused.status_code, "BAD_USER_INPUT")
-    return JSONResponse({"errors": [{"message": refused.reason, "extensions": {"code": code}}]},
-                        status_code=refused.status_code)
