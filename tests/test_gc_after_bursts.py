@@ -1,5 +1,5 @@
 """A burst of new WebSocket connections is followed by one full garbage collection once it has
-been quiet for a moment (autoscribe.gc_after_bursts); a trickle of connections causes none."""
+been quiet for a moment (autoscribe.server.engine.gc_after_bursts); a trickle of connections causes none."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import gc
 
 import pytest
 
-from autoscribe.server.gc_after_bursts import CollectAfterBursts
+from autoscribe.server.engine.gc_after_bursts import CollectAfterBursts
 
 # How many collections the process makes, and when: the whole point is the time they take.
 pytestmark = pytest.mark.perf

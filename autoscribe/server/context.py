@@ -67,8 +67,8 @@ class Context:
         """The principal of a long-lived WebSocket: authenticated again when the last check is older
         than settings.live_auth_check_seconds, so that revoked access ends its subscriptions.
         Shared by all subscriptions of the connection: one check per interval, not per event; and
-        by all connections of a token through autoscribe.auth_cache (one query per token per TTL).
-        A revocation this process has learnt of (autoscribe.revocation) ends it at once, unasked.
+        by all connections of a token through autoscribe.live.auth_cache (one query per token per TTL).
+        A revocation this process has learnt of (autoscribe.live.revocation) ends it at once, unasked.
         """
         interval = self.svc.settings.live_auth_check_seconds
         # Up to 20% early, at random: connections opened together do not all re-check together.

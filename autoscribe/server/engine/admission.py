@@ -1,6 +1,6 @@
 """What a request must pass before graphql-core validates it, and what an anonymous caller is not told.
 
-The query cost (schema.cost), linear in the document, is checked first, on the parsed document: a
+The query cost (engine.cost), linear in the document, is checked first, on the parsed document: a
 document over the limit is refused without being validated, executed or cached. Validation walks
 what fragments bring together too (OverlappingFieldsCanBeMerged compares the fields they merge);
 graphql-core 3.3 memoises fragment pairs (22 levels of doubling validate in 3 ms), but nothing of a
@@ -35,7 +35,7 @@ class NoIntrospection(ValidationRule):
 
 
 async def anonymous(context) -> bool:
-    """Whether the request carries no valid token (a WebSocket always has one: autoscribe.app)."""
+    """Whether the request carries no valid token (a WebSocket always has one: engine.asgi.GraphQLApp.on_ws_connect)."""
     principal = getattr(context, "principal", None)
     if principal is None:
         return True

@@ -8,13 +8,13 @@ studies answers 10,000 objects. The cost counts the document as it would be exec
 - each field costs 1, plus its selection;
 - a list field's selection counts once per item it may return: its `first` argument when it has
   one, the `first` of the connection it belongs to for a connection's `nodes` and `edges`, and the
-  default page size (resolvers.pagination.DEFAULT_PAGE) for any other list. `first` counts at most
+  default page size (autoscribe.operations.pagination.DEFAULT_PAGE) for any other list. `first` counts at most
   the largest page (MAX_PAGE; the resolver refuses more);
 - a fragment, named or inline, counts each time it is spread.
 
 Each fragment's cost is computed once per connection page it is spread under (memoised), so the
 count is linear in the size of the document whatever the nesting: 25 levels of doubling are refused
-in well under a millisecond, before graphql-core's validation sees them (schema.admission). Introspection (`__schema`, `__type`) is answered from
+in well under a millisecond, before graphql-core's validation sees them (engine.admission). Introspection (`__schema`, `__type`) is answered from
 the schema in memory and its lists count once: an introspection query costs what it spells out.
 """
 

@@ -29,7 +29,8 @@ except ImportError:  # another graphql-core: see STANDARD below
     gather_with_cancel = None
 
 # The executor below follows graphql-core 3.3's execute_fields; with another graphql-core whose
-# loop differs, the standard executor is used (tests/test_execution.py then says so).
+# loop differs, the standard executor is used (tests/test_execution.py then says so), and
+# tests/test_upstream.py names what changed (engine.upstream keeps the loop's digest).
 STANDARD = StrawberryGraphQLCoreExecutionContext
 _FOLLOWS = (
     gather_with_cancel is not None

@@ -22,10 +22,10 @@ every member receives.
   the log no faster than that one takes it); a member that falls MEMBER_BACKLOG results behind is
   dropped with RATE_LIMITED (it resumes with `after` its last cursor); the others go on.
 - Each member's access is re-checked at least every settings.live_auth_check_seconds, by its
-  group, once per distinct token (autoscribe.auth_cache): a revoked member ends alone
+  group, once per distinct token (autoscribe.live.auth_cache): a revoked member ends alone
   (UNAUTHENTICATED), and a member whose rights changed ends (FORBIDDEN) rather than see a payload
   made for other rights. Idle members hold no timer. A revocation this process learns of
-  (autoscribe.revocation) drops the members it names at once, and a group looks for revoked
+  (autoscribe.live.revocation) drops the members it names at once, and a group looks for revoked
   members before it writes each result: none gets a result committed after its revocation.
 - Members leave when their subscription ends; the last one leaving stops the upstream.
 """
@@ -72,7 +72,8 @@ CURSOR_JOIN_SECONDS = 60.0
 _END = object()
 
 # The graphql-transport-ws operation being started in this task (set by the connection's handler,
-# autoscribe.ws_limits.TransportWSHandler): its members are written to directly.
+# engine.ws_limits.TransportWSHandler): its members are written to directly. Per task, because the
+# context object is shared by all operations of a connection (engine.upstream says more).
 OPERATION: ContextVar[Any] = ContextVar("graphql_transport_ws_operation", default=None)
 
 
@@ -89,7 +90,7 @@ class SharedPrincipal(Principal):
     is_admin = property(lambda self: self.rights[4])
     can_manage_studies = property(lambda self: self.rights[5])
     can_create_reports = property(lambda self: self.rights[6])
-    # A reroute session's own user is part of what it sees (resolvers.scope); no one else's is.
+    # A reroute session's own user is part of what it sees (autoscribe.operations.scope); no one else's is.
     user_id = property(lambda self: self.rights[8])
 
 

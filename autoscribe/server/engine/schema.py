@@ -29,10 +29,10 @@ def _arg(args: tuple, kwargs: dict, name: str, position: int):
 
 
 class AutoScribeSchema(strawberry.Schema):
-    """Every result leaves through schema.errors.present: codes on all errors, internals masked."""
+    """Every result leaves through engine.errors.present: codes on all errors, internals masked."""
 
     def process_errors(self, errors, execution_context=None) -> None:
-        """Errors are logged by schema.errors (unexpected ones only, with the request ID)."""
+        """Errors are logged by engine.errors (unexpected ones only, with the request ID)."""
 
     async def execute(self, *args, **kwargs):
         # A subscription asks for a stream: only stream() (over WebSocket) can give one. Run here, its

@@ -14,7 +14,7 @@ from graphql import GraphQLError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
 from autoscribe.core.principal import Principal
-from autoscribe.server.ws_messages import invalid_reason
+from autoscribe.server.engine.ws_messages import invalid_reason
 from autoscribe.server.engine import multicast
 
 CLOSE_CODE = 4429
@@ -97,7 +97,7 @@ class PendingSockets(_Counts):
 class TransportWSHandler(BaseGraphQLTransportWSHandler):
     """graphql-transport-ws, refusing a connection over its principal's limit with 4429, one more
     socket waiting for connection_init from its address with 4429, an invalid message with 4400
-    (autoscribe.ws_messages), and a subscription over the connection's limit with an error that has
+    (engine.ws_messages), and a subscription over the connection's limit with an error that has
     a code (Strawberry's has none)."""
 
     async def handle(self) -> None:
@@ -133,7 +133,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
         await super().handle_subscribe(message)
 
     async def run_operation(self, operation) -> None:
-        # Shared subscriptions write their results to this operation directly (schema.multicast).
+        # Shared subscriptions write their results to this operation directly (engine.multicast).
         multicast.OPERATION.set(operation)
         await super().run_operation(operation)
 
