@@ -57,6 +57,7 @@ def from_json(**convert: Callable[[Any], Any]) -> Callable[[type], type]:
     """
 
     def decorate(cls: type) -> type:
+        _init_fields(cls, convert)
         args = {}
         for f in dataclasses.fields(cls):
             if not f.init:
@@ -65,7 +66,6 @@ def from_json(**convert: Callable[[Any], Any]) -> Callable[[type], type]:
             required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
             value = f"data[{key}]" if required else f"data.get({key})"
             args[f.name] = f"_{f.name}({value})" if f.name in convert else value
-        _init_fields(cls, convert)
         cls.of = classmethod(_compile(cls, "data", "    data = data or {}\n", args, convert))
         return cls
 
