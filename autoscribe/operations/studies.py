@@ -17,7 +17,7 @@ from autoscribe.db.types import utcnow
 from autoscribe.operations.pagination import Order, Page, paginate
 from autoscribe.operations.scope import visible
 from autoscribe.operations.study_filters import check_filter, study_conditions
-from autoscribe.operations.study_rules import CreateStudyRules, StudyFieldRules, UpdateStudyRules
+from autoscribe.operations.study_rules import CreateStudyRules, StudyRules, UpdateStudyRules
 from autoscribe.operations.validation import check_id, given, validate
 
 ORDERS = {
@@ -138,7 +138,7 @@ async def unassign(session: AsyncSession, studies: list[Study]) -> None:
 # The fields of a study's input that _apply stores in their own way, or that its callers set.
 _NOT_PLAIN = {"severity", "technologist_notes", "prior_reports", "metadata", "report_metadata", "assigned_to"}
 # camelCase input name -> column, for the rest: stored as given, in the column of the rules field's name.
-_PLAIN = {field.alias: name for name, field in StudyFieldRules.model_fields.items() if name not in _NOT_PLAIN}
+_PLAIN = {field.alias: name for name, field in StudyRules.model_fields.items() if name not in _NOT_PLAIN}
 
 
 def _apply(study: Study, data: dict) -> None:
