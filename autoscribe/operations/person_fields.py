@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from autoscribe.db import enums
-from autoscribe.db.models import PersonFields
+from sqlalchemy import Enum
 
-# camelCase input name -> column attribute, for the fields that can change after the invitation.
-CHANGEABLE = {
-    "firstName": "first_name",
-    "lastName": "last_name",
-    "middleName": "middle_name",
-    "suffix1": "suffix1",
-    "suffix2": "suffix2",
-    "phoneNumber": "phone_number",
-    "npiNumber": "npi_number",
-    "clinicRole": "clinic_role",
-    "level": "level",
-    "canCreateReports": "can_create_reports",
-    "canManageStudies": "can_manage_studies",
-    "hasDashboardAccess": "has_dashboard_access",
+from autoscribe.db.models import PersonFields, User
+from autoscribe.operations.user_rules import PersonChangeRules
+
+# camelCase input name -> column attribute, for the fields that can change after the invitation:
+# the fields of the rules that check a change, whose names are the columns' (tests/test_field_lists.py).
+CHANGEABLE = {field.alias: name for name, field in PersonChangeRules.model_fields.items()}
+
+# The changeable fields stored as enums: validated input holds their values.
+_ENUMS = {
+    key: User.__table__.c[attr].type.enum_class
+    for key, attr in CHANGEABLE.items()
+    if isinstance(User.__table__.c[attr].type, Enum)
 }
-
-_ENUMS = {"clinicRole": enums.ClinicRole, "level": enums.UserLevel}
 
 
 def person_of(row: PersonFields) -> dict:

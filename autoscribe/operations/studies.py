@@ -19,7 +19,7 @@ from autoscribe.operations.declared import operation
 from autoscribe.operations.pagination import Order, Page, paginate
 from autoscribe.operations.scope import visible
 from autoscribe.operations.study_filters import check_filter, study_conditions
-from autoscribe.operations.study_rules import CreateStudyRules, UpdateStudyRules
+from autoscribe.operations.study_rules import CreateStudyRules, StudyRules, UpdateStudyRules
 from autoscribe.operations.validation import check_id, given, validate
 
 ORDERS = {
@@ -139,17 +139,15 @@ async def unassign(session: AsyncSession, studies: list[Study]) -> None:
                            at=study.updated_at)
 
 
+# The fields of a study's input that _apply stores in their own way, or that its callers set.
+_NOT_PLAIN = {"severity", "technologist_notes", "prior_reports", "metadata", "report_metadata", "assigned_to"}
+# camelCase input name -> column, for the rest: stored as given, in the column of the rules field's name.
+_PLAIN = {field.alias: name for name, field in StudyRules.model_fields.items() if name not in _NOT_PLAIN}
+
+
 def _apply(study: Study, data: dict) -> None:
     """Set the plain fields given in `data` (validated, camelCase)."""
-    simple = {
-        "studyDescription": "study_description",
-        "clinicalHistory": "clinical_history",
-        "clinicalIndication": "clinical_indication",
-        "modality": "modality",
-        "externalPatientId": "external_patient_id",
-        "technologistTechnique": "technologist_technique",
-    }
-    for key, attr in simple.items():
+    for key, attr in _PLAIN.items():
         if key in data:
             setattr(study, attr, data[key])
     if "severity" in data:

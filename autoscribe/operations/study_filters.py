@@ -16,20 +16,9 @@ from autoscribe.db.models import Study
 from autoscribe.core.errors import BadInput
 from autoscribe.operations.validation import check_filter_text, check_id
 
-# The filter arrives as a dict of the given fields (camelCase); absent keys do not filter.
-FILTER_KEYS = {
-    "assignedTo",
-    "isCancelled",
-    "severity",
-    "studyReportStatus",
-    "studyDescription",
-    "studyInstanceUid",
-    "createdAfter",
-    "createdBefore",
-}
-
 
 def check_filter(flt: dict | None, field: str = "filter") -> dict:
+    """The filter as a dict of the given fields (camelCase, StudyFilter's); absent keys do not filter."""
     flt = dict(flt or {})
     check_filter_text(flt, ("studyDescription", "studyInstanceUid"), field)
     if flt.get("assignedTo") is not None:

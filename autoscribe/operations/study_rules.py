@@ -6,10 +6,10 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints
 
 from autoscribe.db.enums import HeightUnit, Severity, Sex, WeightUnit
-from autoscribe.operations.validation import NonBlank, PositiveFloat, Rules, TimeHHMM
+from autoscribe.operations.validation import NonBlank, PositiveFloat, Rules, TimeHHMM, changes_of
 
 _UID = re.compile(r"(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*")
 
@@ -77,12 +77,12 @@ class PriorReportRules(Rules):
     study_description: _str(1000) | None = None
 
 
-class StudyFieldRules(Rules):
-    """The fields common to create and update, all optional here."""
+class StudyRules(Rules):
+    """A study's fields as createStudy states them whole."""
 
-    study_description: Annotated[NonBlank, StringConstraints(max_length=2000)] | None = None
-    severity: Severity | None = None
-    report_metadata: ReportMetadataRules | None = None
+    study_description: Annotated[NonBlank, StringConstraints(max_length=2000)]
+    severity: Severity
+    report_metadata: ReportMetadataRules
     assigned_to: str | None = None
     clinical_history: _str(10_000) | None = None
     clinical_indication: _str(10_000) | None = None
@@ -94,18 +94,10 @@ class StudyFieldRules(Rules):
     prior_reports: Annotated[list[PriorReportRules], Field(max_length=50)] | None = None
 
 
-class CreateStudyRules(StudyFieldRules):
+class CreateStudyRules(StudyRules):
+    """createStudy's input: the study, and its UID (which does not change later)."""
+
     study_instance_uid: DicomUid
-    study_description: Annotated[NonBlank, StringConstraints(max_length=2000)]
-    severity: Severity
-    report_metadata: ReportMetadataRules
 
 
-class UpdateStudyRules(StudyFieldRules):
-    @field_validator("study_description", "severity", "report_metadata")
-    @classmethod
-    def _not_null(cls, value):
-        if value is None:
-            raise ValueError("Cannot be null.")
-        return value
-
+UpdateStudyRules = changes_of(StudyRules, "UpdateStudyRules", "updateStudy's input: each field optional, given ones checked.")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import AfterValidator, StringConstraints, field_validator
+from pydantic import AfterValidator, StringConstraints
 
 from autoscribe.core.errors import BadInput
 from autoscribe.db.enums import AssignableUserLevel, ClinicRole
-from autoscribe.operations.validation import NonBlank, Rules
+from autoscribe.operations.validation import NonBlank, Rules, changes_of
 
 _LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
@@ -72,44 +72,34 @@ MiddleName = Annotated[str, StringConstraints(max_length=200)]
 Suffix = Annotated[str, StringConstraints(max_length=50)]
 
 
-class PersonChangeRules(Rules):
-    """The person's fields of updateUser and updateInvitation: each optional, given ones checked."""
+class PersonRules(Rules):
+    """The person's fields as an invitation states them whole."""
 
-    first_name: Name | None = None
-    last_name: Name | None = None
+    first_name: Name
+    last_name: Name
     middle_name: MiddleName | None = None
     suffix1: Suffix | None = None
     suffix2: Suffix | None = None
     phone_number: Phone | None = None
     npi_number: Npi | None = None
-    clinic_role: ClinicRole | None = None
-    level: AssignableUserLevel | None = None
-    can_create_reports: bool | None = None
-    can_manage_studies: bool | None = None
-    has_dashboard_access: bool | None = None
-
-    @field_validator(
-        "first_name", "last_name", "clinic_role", "level",
-        "can_create_reports", "can_manage_studies", "has_dashboard_access",
-    )
-    @classmethod
-    def _not_null(cls, value):
-        if value is None:
-            raise ValueError("Cannot be null.")
-        return value
-
-
-class InviteRules(PersonChangeRules):
-    """inviteUser's input: the e-mail and the person's required fields."""
-
-    email: Email
-    first_name: Name
-    last_name: Name
     clinic_role: ClinicRole
     level: AssignableUserLevel
     can_create_reports: bool
     can_manage_studies: bool
     has_dashboard_access: bool
+
+
+PersonChangeRules = changes_of(
+    PersonRules,
+    "PersonChangeRules",
+    "The person's fields of updateUser and updateInvitation: each optional, given ones checked.",
+)
+
+
+class InviteRules(PersonRules):
+    """inviteUser's input: the person, and the e-mail (which does not change later)."""
+
+    email: Email
 
 
 def check_person(person: dict, field: str = "input") -> None:

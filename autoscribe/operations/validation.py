@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Optional, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, create_model, field_validator
 from pydantic.alias_generators import to_camel
 
 from autoscribe.core.errors import BadInput
@@ -19,6 +19,28 @@ class Rules(BaseModel):
     """Base of input models: camelCase names as in the GraphQL schema, nothing extra."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+def _not_null(cls, value):
+    if value is None:
+        raise ValueError("Cannot be null.")
+    return value
+
+
+def changes_of(rules: type[M], name: str, doc: str) -> type[M]:
+    """The rules of a change to what `rules` checks whole: each field optional and checked as there
+    when given; an explicit null is refused for the fields `rules` requires (they cannot be cleared).
+
+    So a field is written once, in `rules`, for both the create and the update of its entity.
+    """
+    required = [field for field, info in rules.model_fields.items() if info.is_required()]
+    fields: dict[str, Any] = {
+        field: (Optional[info.rebuild_annotation()], None) for field, info in rules.model_fields.items()  # noqa: UP045
+    }
+    validators = {"_not_null": field_validator(*required)(classmethod(_not_null))} if required else {}
+    model = create_model(name, __base__=Rules, __doc__=doc, __validators__=validators, **fields)
+    model.__module__ = rules.__module__
+    return model
 
 
 def _field_path(prefix: str, loc: tuple) -> str:

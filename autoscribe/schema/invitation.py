@@ -20,11 +20,13 @@ from autoscribe.schema.enums import (
     UserLevel,
 )
 from autoscribe.schema.inputs import given
+from autoscribe.schema.from_row import from_row
 from autoscribe.schema.node import Node
 from autoscribe.schema.pagination import Connection
 from autoscribe.schema.user import UpdateUserInput, User
 
 
+@from_row(models.Invitation)
 @strawberry.type
 class Invitation(Node):
     id: strawberry.ID
@@ -70,35 +72,6 @@ class Invitation(Node):
     @strawberry.field
     async def user(self, info: strawberry.Info) -> User:
         return User.of(await info.context.loaders.user.load(self.user_id))
-
-    @classmethod
-    def of(cls, row: models.Invitation) -> Invitation:
-        return cls(
-            id=row.id,
-            clinic_id=row.clinic_id,
-            user_id=row.user_id,
-            email=row.email,
-            first_name=row.first_name,
-            last_name=row.last_name,
-            middle_name=row.middle_name,
-            suffix1=row.suffix1,
-            suffix2=row.suffix2,
-            phone_number=row.phone_number,
-            npi_number=row.npi_number,
-            clinic_role=row.clinic_role,
-            level=row.level,
-            can_create_reports=row.can_create_reports,
-            can_manage_studies=row.can_manage_studies,
-            has_dashboard_access=row.has_dashboard_access,
-            status=row.status,
-            invited_source=row.invited_source,
-            inviter_id=row.inviter_id,
-            invited_by_api_key_id=row.invited_by_api_key_id,
-            expiry=row.expiry,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            row=row,
-        )
 
 
 @strawberry.type

@@ -11,6 +11,7 @@ from autoscribe.operations.report_pdfs import pdf_url
 from autoscribe.db import models
 from autoscribe.operations import reports
 from autoscribe.schema.enums import ReportStatus
+from autoscribe.schema.from_row import from_row
 from autoscribe.schema.node import Node
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ class ReportIdWithStatus:
     is_critical: bool | None
 
 
+@from_row(models.Report)
 @strawberry.type
 class Report(Node):
     id: strawberry.ID
@@ -69,22 +71,6 @@ class Report(Node):
     )
     def pdf_url(self, info: strawberry.Info) -> str | None:
         return pdf_url(info.context.svc, self.row)
-
-    @classmethod
-    def of(cls, row: models.Report) -> Report:
-        return cls(
-            id=row.id,
-            study_id=row.study_id,
-            user_id=row.user_id,
-            status=row.status,
-            is_addendum=row.is_addendum,
-            is_critical=row.is_critical,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            signed_at=row.signed_at,
-            plain_text=row.plain_text,
-            row=row,
-        )
 
 
 @strawberry.type

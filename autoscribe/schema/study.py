@@ -14,6 +14,7 @@ from autoscribe.operations import studies
 from autoscribe.operations.loaders import NOT_LOADED, loaded
 from autoscribe.operations.pagination import DEFAULT_PAGE
 from autoscribe.schema.enums import HeightUnit, Severity, Sex, StudyOrder, StudyReportStatus, WeightUnit
+from autoscribe.schema.from_row import from_json, from_row
 from autoscribe.schema.inputs import given
 from autoscribe.schema.node import Node
 from autoscribe.schema.pagination import Connection
@@ -40,6 +41,21 @@ def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
+def _enum(cls):
+    return lambda value: cls(value) if value else None
+
+
+def _measure(cls, unit):
+    return lambda value: cls(value=value["value"], unit=unit(value["unit"])) if value else None
+
+
+@from_json(
+    date_of_birth=_date,
+    height=_measure(Height, HeightUnit),
+    sex=_enum(Sex),
+    study_date=_date,
+    weight=_measure(Weight, WeightUnit),
+)
 @strawberry.type
 class StudyReportMetadata:
     age: str | None = None
@@ -55,26 +71,8 @@ class StudyReportMetadata:
     study_time: str | None = strawberry.field(default=None, description="HH:MM, 24-hour.")
     weight: Weight | None = None
 
-    @classmethod
-    def of(cls, data: dict | None) -> StudyReportMetadata:
-        d = data or {}
-        height, weight = d.get("height"), d.get("weight")
-        return cls(
-            age=d.get("age"),
-            date_of_birth=_date(d.get("dateOfBirth")),
-            facility_name=d.get("facilityName"),
-            height=Height(value=height["value"], unit=HeightUnit(height["unit"])) if height else None,
-            mrn=d.get("mrn"),
-            patient_name=d.get("patientName"),
-            procedure=d.get("procedure"),
-            referring_physician_name=d.get("referringPhysicianName"),
-            sex=Sex(d["sex"]) if d.get("sex") else None,
-            study_date=_date(d.get("studyDate")),
-            study_time=d.get("studyTime"),
-            weight=Weight(value=weight["value"], unit=WeightUnit(weight["unit"])) if weight else None,
-        )
 
-
+@from_json(study_date=_date)
 @strawberry.type
 class PriorReport:
     report_text: str
@@ -82,16 +80,6 @@ class PriorReport:
     modality: str | None = None
     study_date: date | None = None
     study_description: str | None = None
-
-    @classmethod
-    def of(cls, d: dict) -> PriorReport:
-        return cls(
-            report_text=d["reportText"],
-            external_study_id=d.get("externalStudyId"),
-            modality=d.get("modality"),
-            study_date=_date(d.get("studyDate")),
-            study_description=d.get("studyDescription"),
-        )
 
 
 async def _user_of(pending) -> User | None:
@@ -101,6 +89,11 @@ async def _user_of(pending) -> User | None:
     return User.of(row) if row else None
 
 
+@from_row(
+    models.Study,
+    technologist_notes=lambda row: list(row.technologist_notes or []),
+    metadata=lambda row: dict(row.extra_metadata or {}),
+)
 @strawberry.type
 class Study(Node):
     id: strawberry.ID
@@ -165,29 +158,6 @@ class Study(Node):
             ReportIdWithStatus(report_id=r.id, status=r.status, is_critical=r.is_critical)
             for r in await info.context.loaders.reports_of_study.load(self.id)
         ]
-
-    @classmethod
-    def of(cls, row: models.Study) -> Study:
-        return cls(
-            id=row.id,
-            study_instance_uid=row.study_instance_uid,
-            study_description=row.study_description,
-            severity=row.severity,
-            study_report_status=row.study_report_status,
-            is_cancelled=row.is_cancelled,
-            cancelled_at=row.cancelled_at,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            clinical_history=row.clinical_history,
-            clinical_indication=row.clinical_indication,
-            modality=row.modality,
-            external_patient_id=row.external_patient_id,
-            technologist_notes=list(row.technologist_notes or []),
-            technologist_technique=row.technologist_technique,
-            metadata=dict(row.extra_metadata or {}),
-            is_critical=row.is_critical,
-            row=row,
-        )
 
 
 @strawberry.type

@@ -20,6 +20,7 @@ from autoscribe.schema.enums import (
     UserStatus,
 )
 from autoscribe.schema.inputs import given
+from autoscribe.schema.from_row import from_row
 from autoscribe.schema.node import Node
 from autoscribe.schema.pagination import Connection
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from autoscribe.schema.study import StudyConnection, StudyFilter
 
 
+@from_row(models.User)
 @strawberry.type
 class User(Node):
     id: strawberry.ID
@@ -70,30 +72,6 @@ class User(Node):
         from autoscribe.schema.study import assigned_studies
 
         return await assigned_studies(info, filter, order_by, first, after, user_id=self.id)
-
-    @classmethod
-    def of(cls, row: models.User) -> User:
-        return cls(
-            id=row.id,
-            email=row.email,
-            first_name=row.first_name,
-            last_name=row.last_name,
-            middle_name=row.middle_name,
-            suffix1=row.suffix1,
-            suffix2=row.suffix2,
-            phone_number=row.phone_number,
-            npi_number=row.npi_number,
-            clinic_role=row.clinic_role,
-            level=row.level,
-            status=row.status,
-            can_create_reports=row.can_create_reports,
-            can_manage_studies=row.can_manage_studies,
-            has_dashboard_access=row.has_dashboard_access,
-            invited_source=row.invited_source,
-            created_at=row.created_at,
-            last_login_at=row.last_login_at,
-            row=row,
-        )
 
 
 @strawberry.type
