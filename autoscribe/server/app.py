@@ -12,13 +12,14 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types import ExecutionResult
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from autoscribe.server import request_json
+from autoscribe.core import request_json
+from autoscribe.rest import app as rest_app
 from autoscribe.server.context import Context
 from autoscribe.core.errors import Unauthenticated
 from autoscribe.server.files import report_pdf
@@ -187,6 +188,7 @@ def create_app(settings: Settings | None = None, services: ServerServices | None
             Route("/invitations/{token}", show_invitation, methods=["GET"]),
             Route("/invitations/{token}/accept", answer_invitation("accept"), methods=["POST"]),
             Route("/invitations/{token}/reject", answer_invitation("reject"), methods=["POST"]),
+            Mount(rest_app.MOUNT, routes=rest_app.routes(svc)),
         ],
         middleware=[
             Middleware(RequestLog),
@@ -194,7 +196,7 @@ def create_app(settings: Settings | None = None, services: ServerServices | None
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
-                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_methods=["GET", "POST", "PATCH", "OPTIONS"],
                 allow_headers=["authorization", "content-type"],
                 expose_headers=["x-request-id"],
                 max_age=600,
