@@ -1,0 +1,67 @@
+"""The REST API as integrators call it: Avara's official SDK (`avara`) with strict response
+validation, against the shared app served over a real socket. Fixtures here are imported by the
+tests/test_rest_*.py modules."""
+
+from __future__ import annotations
+
+import itertools
+
+import avara
+import httpx
+import pytest
+from sqlalchemy import select
+
+from autoscribe.db.models import ApiKey
+from tests.live_server import serving
+
+_uids = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+async def rest_url(app) -> str:
+    """The shared app (tests.conftest `app`) served over a socket: the SDK's base_url."""
+    async with serving(app) as host:
+        yield f"http://{host}"
+
+
+class Sent:
+    """Counts the HTTP requests an SDK client sends (its retries included), by method and path."""
+
+    def __init__(self):
+        self.requests: list[tuple[str, str]] = []
+
+    async def __call__(self, request: httpx.Request) -> None:
+        self.requests.append((request.method, request.url.path))
+
+    def count(self, method: str, path: str) -> int:
+        return self.requests.count((method, path))
+
+
+def sdk(base_url: str, token: str, *, max_retries: int = 0, sent: Sent | None = None) -> avara.AsyncAvara:
+    """An SDK client with strict response validation: a response that does not fit the SDK's
+    models raises APIResponseValidationError. `sent` counts what it sends."""
+    http_client = httpx.AsyncClient(event_hooks={"request": [sent]} if sent else {})
+    return avara.AsyncAvara(
+        api_key=token, base_url=base_url, _strict_response_validation=True, max_retries=max_retries,
+        http_client=http_client,
+    )
+
+
+def unique_uid() -> str:
+    return f"1.2.826.0.1.3680043.9.{next(_uids)}"
+
+
+async def create_study(client: avara.AsyncAvara, **fields):
+    """A study created through the SDK (the required fields filled in; `fields` override)."""
+    values = dict(
+        study_instance_uid=unique_uid(), study_description="CT Chest without contrast", severity="normal",
+        report_metadata={"patient_name": "Doe^Jane", "sex": "female"},
+    )
+    values.update(fields)
+    return await client.auto_scribe.studies.create(**values)
+
+
+async def api_key_id(services, clinic_id: str) -> str:
+    """The ID of the clinic's (first) API key."""
+    async with services.db.read() as session:
+        return await session.scalar(select(ApiKey.id).where(ApiKey.clinic_id == clinic_id))
