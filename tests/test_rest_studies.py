@@ -233,3 +233,24 @@ async def test_an_unexpected_failure_is_a_500_with_the_request_id_and_no_trace(r
     assert failed.value.body["code"] == "INTERNAL_SERVER_ERROR" and request_id in failed.value.body["message"]
     assert "secret internals" not in response.text
     assert any(request_id in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+async def test_the_readme_example_against_autoscribe_serve(database_url, services, clinic, tmp_path):
+    """README "Using the avara SDK": the sync client against `autoscribe serve` in its own process."""
+    import asyncio
+
+    from tests.live_server import ServeProcess
+
+    server = await ServeProcess(database_url, log=tmp_path / "serve.log").start()
+    try:
+        def example() -> tuple[str, list[str]]:
+            with avara.Avara(api_key=clinic.key, base_url=f"http://{server.host}", _strict_response_validation=True) as client:
+                study = client.auto_scribe.studies.create(
+                    study_instance_uid=unique_uid(), study_description="CT Head", severity="stat",
+                    report_metadata={"patient_name": "Doe^Jane"})
+                return study.study_id, [s.study_id for s in client.auto_scribe.studies.list(limit=10)]
+
+        study_id, listed = await asyncio.to_thread(example)
+    finally:
+        server.stop()
+    assert listed == [study_id]
