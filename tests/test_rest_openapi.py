@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import avara
+from pydantic.alias_generators import to_camel
 from starlette.routing import Mount, Route
 
 from autoscribe.rest.app import ENDPOINTS
@@ -22,14 +23,10 @@ def _served(app) -> set[tuple[str, str]]:
     out = set()
     for route in mount.routes:
         assert isinstance(route, Route)
-        path = MOUNT + re.sub(r"{(\w+)}", lambda m: "{" + _camel(m[1]) + "}", route.path)
+        path = MOUNT + re.sub(r"{(\w+)}", lambda m: "{" + to_camel(m[1]) + "}", route.path)
         out |= {(method, path) for method in route.methods if method != "HEAD"}
     return out
 
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(p.title() for p in rest)
 
 
 def _resolve(doc: dict, schema: dict) -> dict:
@@ -49,7 +46,7 @@ async def test_the_document_lists_every_route_with_its_parameters_and_schemas(ap
     assert len(documented) == len(ENDPOINTS) == 14
 
     for ep in ENDPOINTS:
-        path = re.sub(r"{(\w+)}", lambda m: "{" + _camel(m[1]) + "}", ep.full_path)
+        path = re.sub(r"{(\w+)}", lambda m: "{" + to_camel(m[1]) + "}", ep.full_path)
         op = doc["paths"][path][ep.method.lower()]
         assert op["operationId"] == ep.operation_id
         params = {(p["in"], p["name"]) for p in op["parameters"]}
@@ -87,7 +84,7 @@ def test_every_study_and_report_path_the_sdk_calls_is_documented():
     sdk_paths = set()
     for source in ("studies/studies.py", "reports.py"):
         text = (SDK_RESOURCES / source).read_text()
-        sdk_paths |= {re.sub(r"{(\w+)}", lambda m: "{" + _camel(m[1]) + "}", p)
+        sdk_paths |= {re.sub(r"{(\w+)}", lambda m: "{" + to_camel(m[1]) + "}", p)
                       for p in re.findall(r'"(/v1/autoScribe/[^"]+)"', text)}
     from autoscribe.rest.openapi import document
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pydantic import TypeAdapter
+from pydantic.alias_generators import to_camel
 from pydantic.json_schema import GenerateJsonSchema
 
 from autoscribe.rest.routing import Endpoint
@@ -42,22 +44,16 @@ def _path_params(path: str) -> list[str]:
     return re.findall(r"{(\w+)}", path)
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(p.title() for p in rest)
-
 
 def document(endpoints: tuple[Endpoint, ...], *, version: str = "0.1.0") -> dict[str, Any]:
-    from pydantic import TypeAdapter
-
     defs: dict[str, Any] = {"Error": ERROR}
     paths: dict[str, dict] = {}
     for ep in endpoints:
         path = ep.full_path
         for name in _path_params(path):
-            path = path.replace("{" + name + "}", "{" + _camel(name) + "}")
+            path = path.replace("{" + name + "}", "{" + to_camel(name) + "}")
         parameters = [
-            {"name": _camel(name), "in": "path", "required": True, "schema": {"type": "string"}}
+            {"name": to_camel(name), "in": "path", "required": True, "schema": {"type": "string"}}
             for name in _path_params(ep.full_path)
         ] + [
             {"name": p.name, "in": "query", "required": False, "schema": p.schema(),
