@@ -1,6 +1,6 @@
 """The OpenAPI 3.1 document at /v1/openapi.json describes exactly the routes served: every REST
 route with its method, its path and query parameters, its body and its response schema (the
-model that serialises the response), and the SDK's study and report paths are all among them."""
+model that serialises the response), and the SDK's study, report, user and invitation paths are all among them."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ async def test_the_document_lists_every_route_with_its_parameters_and_schemas(ap
     documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
     served = _served(app)
     assert documented == served - {("GET", "/v1/openapi.json")}
-    assert len(documented) == len(ENDPOINTS) == 14
+    assert len(documented) == len(ENDPOINTS) == 24
 
     for ep in ENDPOINTS:
         path = re.sub(r"{(\w+)}", lambda m: "{" + to_camel(m[1]) + "}", ep.full_path)
@@ -79,14 +79,14 @@ def _refs(node):
             yield from _refs(value)
 
 
-def test_every_study_and_report_path_the_sdk_calls_is_documented():
+def test_every_study_report_user_and_invitation_path_the_sdk_calls_is_documented():
     """The SDK's own paths (its resources' source), external studies aside (not kept here)."""
     sdk_paths = set()
-    for source in ("studies/studies.py", "reports.py"):
+    for source in ("studies/studies.py", "reports.py", "users/users.py", "users/invitations.py"):
         text = (SDK_RESOURCES / source).read_text()
         sdk_paths |= {re.sub(r"{(\w+)}", lambda m: "{" + to_camel(m[1]) + "}", p)
                       for p in re.findall(r'"(/v1/autoScribe/[^"]+)"', text)}
     from autoscribe.rest.openapi import document
 
-    assert len(sdk_paths) == 12
+    assert len(sdk_paths) == 12 + 7
     assert sdk_paths == set(document(ENDPOINTS)["paths"])

@@ -11,10 +11,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from autoscribe.core.services import Services
-from autoscribe.rest import openapi, reports, studies
+from autoscribe.rest import invitations, openapi, reports, studies, users
 from autoscribe.rest.routing import MOUNT, Endpoint
 
-ENDPOINTS: tuple[Endpoint, ...] = (*studies.ENDPOINTS, *reports.ENDPOINTS)
+# Fixed paths before `{id}` ones that would match them (`/users/invitations`, `/users/{user_id}`).
+ENDPOINTS: tuple[Endpoint, ...] = (
+    *studies.ENDPOINTS, *reports.ENDPOINTS, *users.ENDPOINTS, *invitations.ENDPOINTS, *users.BY_ID,
+)
 
 OPENAPI_PATH = MOUNT + "/openapi.json"
 

@@ -222,3 +222,108 @@ class ReportPdfList(WireModel):
     reports: list[ReportPdfItem]
     study_id: str
     study_instance_uid: str
+
+
+# Users and invitations ---------------------------------------------------------------------------
+
+
+class Person(WireModel):
+    """What users and invitations both say of the person."""
+
+    can_create_reports: bool
+    can_manage_studies: bool
+    clinic_role: wire.CLINIC_ROLE.type
+    email: str
+    first_name: str
+    has_dashboard_access: bool
+    invited_source: wire.INVITED_SOURCE.type
+    last_name: str
+    middle_name: Optional[str] = None
+    npi_number: Optional[str] = None
+    phone_number: Optional[str] = None
+    suffix1: Optional[str] = None
+    suffix2: Optional[str] = None
+
+
+class User(Person):
+    user_id: str
+    level: wire.USER_LEVEL.type
+    created_at: Optional[datetime] = None
+    last_login_at: Optional[datetime] = None
+
+
+class InvitedUser(User):
+    """users.invite's answer: an invited user is never the owner."""
+
+    level: wire.ASSIGNABLE_USER_LEVEL.type
+
+
+class UserPage(WireModel):
+    users: list[User]
+    cursor: Optional[str] = None
+    has_more: Optional[bool] = None
+
+
+class Invitation(Person):
+    invitation_id: str
+    clinic_id: str
+    user_id: str
+    level: wire.USER_LEVEL.type
+    status: wire.INVITATION_STATUS.type
+    inviter_id: str = Field(
+        description="Who sent the invitation: the inviting user's ID (usr_…), or, when an API key "
+        "invited, that API key's ID (key_…, also in invitedByApiKeyId)."
+    )
+    invited_by_api_key_id: Optional[str] = None
+    expiry: Optional[datetime] = None
+    created_at: Optional[datetime] = None
+    updated_at: Optional[datetime] = None
+
+
+class InvitationPage(WireModel):
+    invitations: list[Invitation]
+    cursor: Optional[str] = None
+    has_more: Optional[bool] = None
+
+
+class PersonFields(WireModel):
+    """The body of users.update and invitations.update: every field optional."""
+
+    can_create_reports: Optional[bool] = None
+    can_manage_studies: Optional[bool] = None
+    clinic_role: Optional[wire.CLINIC_ROLE.type] = None
+    first_name: Optional[str] = None
+    has_dashboard_access: Optional[bool] = None
+    last_name: Optional[str] = None
+    level: Optional[wire.ASSIGNABLE_USER_LEVEL.type] = None
+    middle_name: Optional[str] = None
+    npi_number: Optional[str] = Field(None, description="Required (10 digits) when canCreateReports.")
+    phone_number: Optional[str] = None
+    suffix1: Optional[str] = None
+    suffix2: Optional[str] = None
+
+
+class InviteBody(PersonFields):
+    """The body of users.invite."""
+
+    can_create_reports: bool
+    can_manage_studies: bool
+    clinic_role: wire.CLINIC_ROLE.type
+    email: str
+    first_name: str
+    has_dashboard_access: bool
+    last_name: str
+    level: wire.ASSIGNABLE_USER_LEVEL.type
+
+
+class UserKeyBody(WireModel):
+    """users.revoke_access / reactivate."""
+
+    user_id: str
+
+
+class InvitationKeyBody(WireModel):
+    """invitations.revoke: the invitation's ID, its user's ID (their latest invitation), or both."""
+
+    invitation_id: Optional[str] = None
+    user_id: Optional[str] = None

@@ -108,3 +108,28 @@ def report(row: rows.Report) -> models.Report:
         signed_at=row.signed_at,
         report_plain_text=row.plain_text,
     )
+
+
+def _person(row: rows.PersonFields) -> dict:
+    return dict(
+        can_create_reports=row.can_create_reports, can_manage_studies=row.can_manage_studies,
+        clinic_role=wire.CLINIC_ROLE.wire(row.clinic_role), email=row.email, first_name=row.first_name,
+        has_dashboard_access=row.has_dashboard_access, last_name=row.last_name, middle_name=row.middle_name,
+        npi_number=row.npi_number, phone_number=row.phone_number, suffix1=row.suffix1, suffix2=row.suffix2,
+        level=wire.USER_LEVEL.wire(row.level), invited_source=wire.INVITED_SOURCE.wire(row.invited_source),
+    )
+
+
+def user(row: rows.User) -> models.User:
+    return models.User(user_id=row.id, created_at=row.created_at, last_login_at=row.last_login_at, **_person(row))
+
+
+def invitation(row: rows.Invitation) -> models.Invitation:
+    return models.Invitation(
+        invitation_id=row.id, clinic_id=row.clinic_id, user_id=row.user_id,
+        status=wire.INVITATION_STATUS.wire(row.status),
+        # Never null: an invitation sent with an API key names the key (see models.Invitation).
+        inviter_id=row.inviter_id or row.invited_by_api_key_id,
+        invited_by_api_key_id=row.invited_by_api_key_id, expiry=row.expiry,
+        created_at=row.created_at, updated_at=row.updated_at, **_person(row),
+    )
