@@ -65,3 +65,21 @@ async def api_key_id(services, clinic_id: str) -> str:
     """The ID of the clinic's (first) API key."""
     async with services.db.read() as session:
         return await session.scalar(select(ApiKey.id).where(ApiKey.clinic_id == clinic_id))
+
+
+_emails = itertools.count(1)
+
+
+def unique_email() -> str:
+    return f"person{next(_emails)}@example.com"
+
+
+async def invite_person(client: avara.AsyncAvara, **fields):
+    """A person invited through the SDK (a radiologist who can create reports; `fields` override)."""
+    values = dict(
+        email=unique_email(), first_name="Grace", last_name="Hopper", clinic_role="Radiation Oncologist",
+        level="member", can_create_reports=True, npi_number="1234567893", can_manage_studies=False,
+        has_dashboard_access=False,
+    )
+    values.update(fields)
+    return await client.auto_scribe.users.invite(**values)
