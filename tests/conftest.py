@@ -107,3 +107,10 @@ async def ws_url(app) -> str:
     """The shared app served over a real socket (uvicorn in this process), for WebSocket clients."""
     async with serving(app) as host:
         yield f"ws://{host}/graphql"
+
+
+@pytest.fixture(scope="session")
+async def rest_url(app) -> str:
+    """The shared app (`app`) served over a socket: the SDK's base_url."""
+    async with serving(app) as host:
+        yield f"http://{host}"

@@ -63,8 +63,8 @@ def _not_null(rules) -> set[str]:
 MODEL_TYPES = [
     (
         study.Study, models.Study,
-        {"clinic_id", "severity_rank", "assigned_to_id"},
-        {"assigned_to", "reports", "report_ids", "metadata"},
+        {"clinic_id", "severity_rank", "assigned_to_id", "created_by_user_id"},
+        {"assigned_to", "created_by_user", "reports", "report_ids", "metadata"},
         {"metadata": "extra_metadata"},
     ),
     (

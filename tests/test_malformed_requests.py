@@ -8,7 +8,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from autoscribe.server.request_json import MAX_DEPTH
+from autoscribe.core.request_json import MAX_DEPTH
 from autoscribe.db.models import Study
 from autoscribe.operations.validation import MAX_FILTER_TEXT
 from tests.support.people_helpers import count, invite

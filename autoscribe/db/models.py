@@ -160,6 +160,10 @@ class Study(Base):
     extra_metadata: Mapped[dict] = mapped_column("metadata", JSONType, default=dict)
     prior_reports: Mapped[list] = mapped_column(JSONType, default=list)
     is_critical: Mapped[bool | None] = mapped_column(Boolean)
+    # Who created the study: the API key, or the user whose session it was (the other is null;
+    # both null for studies created before this was recorded).
+    created_by_api_key_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("api_keys.id"))
+    created_by_user_id: Mapped[str | None] = mapped_column(String(36), ForeignKey("users.id"))
 
 
 class Report(Base):

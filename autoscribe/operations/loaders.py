@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from sqlalchemy import select
 
 from autoscribe.db.engine import Database
-from autoscribe.db.models import Invitation, Report, Study, User
+from autoscribe.db.models import ApiKey, Invitation, Report, Study, User
 from autoscribe.operations.batching import NOT_LOADED, Batcher
 from autoscribe.operations.scope import Scoped, visible
 
@@ -34,6 +34,8 @@ class Loaders:
         self.report = Batcher(self._by_id(Report))
         self.reports_of_study = Batcher(self._reports_of_study)
         self.invitations_of_user = Batcher(self._invitations_of_user)
+        # The clinic's API keys, as the creators of studies the caller sees (who made a study).
+        self.api_key = Batcher(self._api_keys)
 
     async def preload_users(self, ids: Iterable[str | None]) -> None:
         """The users of `ids`, read now in one statement (the batch their fields would have made),
@@ -51,6 +53,13 @@ class Loaders:
             return [found.get(i) for i in ids]
 
         return load
+
+    async def _api_keys(self, ids: list[str]) -> list[ApiKey | None]:
+        scope = await self._scope()
+        async with self._db.read() as session:
+            rows = await session.scalars(select(ApiKey).where(ApiKey.id.in_(ids), ApiKey.clinic_id == scope.clinic_id))
+            found = {r.id: r for r in rows}
+        return [found.get(i) for i in ids]
 
     async def _reports_of_study(self, study_ids: list[str]) -> list[list[Report]]:
         """Each study's reports: the primary first, then addenda oldest first."""

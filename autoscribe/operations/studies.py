@@ -186,6 +186,8 @@ async def create_study(svc: Services, principal: Principal, data: dict) -> Study
                 technologist_notes=[],
                 prior_reports=[],
                 extra_metadata={},
+                created_by_api_key_id=principal.api_key_id,
+                created_by_user_id=principal.user_id,
                 created_at=now,
                 updated_at=now,
             )

@@ -115,7 +115,16 @@ class Study(Node):
     is_critical: bool | None = strawberry.field(
         description="Whether the primary report was marked critical at sign-off; null until it is signed."
     )
+    created_by_api_key_id: strawberry.ID | None = strawberry.field(
+        description="The API key that created the study; null when a user did (see createdByUser)."
+    )
     row: strawberry.Private[models.Study]
+
+    @strawberry.field(description="The user whose session created the study; null when an API key did.")
+    def created_by_user(
+        self, info: strawberry.Info
+    ) -> Annotated[User, strawberry.lazy("autoscribe.schema.user")] | None:
+        return self._user(info, self.row.created_by_user_id)
 
     @strawberry.field
     def report_metadata(self) -> StudyReportMetadata:
@@ -129,11 +138,14 @@ class Study(Node):
     def assigned_to(
         self, info: strawberry.Info
     ) -> Annotated[User, strawberry.lazy("autoscribe.schema.user")] | None:
-        # Answered at once when there is no assignee or the user is loaded already (a page of
+        return self._user(info, self.row.assigned_to_id)
+
+    @staticmethod
+    def _user(info: strawberry.Info, user_id: str | None):
+        # Answered at once when there is no user or the user is loaded already (a page of
         # studies preloads its assignees): no coroutine, no task, no batch round per study.
         from autoscribe.schema.user import User
 
-        user_id = self.row.assigned_to_id
         if user_id is None:
             return None
         loader = info.context.loaders.user

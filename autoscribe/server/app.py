@@ -10,9 +10,10 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from autoscribe.core.settings import Settings
+from autoscribe.rest import app as rest_app
 from autoscribe.server.engine.asgi import GraphQLApp
 from autoscribe.server.files import report_pdf
 from autoscribe.server.invitation_page import answer_invitation, show_invitation
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, services: ServerServices | None
             Route("/invitations/{token}", show_invitation, methods=["GET"]),
             Route("/invitations/{token}/accept", answer_invitation("accept"), methods=["POST"]),
             Route("/invitations/{token}/reject", answer_invitation("reject"), methods=["POST"]),
+            Mount(rest_app.MOUNT, routes=rest_app.routes(svc)),
         ],
         middleware=[
             Middleware(RequestLog),
@@ -67,7 +69,7 @@ def create_app(settings: Settings | None = None, services: ServerServices | None
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
-                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_methods=["GET", "POST", "PATCH", "OPTIONS"],
                 allow_headers=["authorization", "content-type"],
                 expose_headers=["x-request-id"],
                 max_age=600,

@@ -21,7 +21,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from autoscribe.core.errors import Unauthenticated
-from autoscribe.server import request_json
+from autoscribe.core import request_json
 from autoscribe.server.context import Context
 from autoscribe.server.engine.gc_after_bursts import CollectAfterBursts
 from autoscribe.server.engine.input_text import bad_text_in_variables

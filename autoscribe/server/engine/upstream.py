@@ -433,7 +433,7 @@ RELIANCES: list[Reliance] = [
              ENGINE + "asgi.py (GraphQLApp.execute_single)", _execute_single),
     Reliance("GraphQL.encode_json/decode_json/parse_json/parse_http_body", "strawberry-graphql",
              "overridden; WebSocket frames go through the view's encode_json and decode_json too",
-             ENGINE + "asgi.py (GraphQLApp); autoscribe/server/request_json.py", _json_hooks),
+             ENGINE + "asgi.py (GraphQLApp); autoscribe/core/request_json.py", _json_hooks),
     Reliance("GraphQL.__call__ refusals", "strawberry-graphql",
              "requests Strawberry refuses raise cross_web.HTTPException (status_code, reason) from run()",
              ENGINE + "asgi.py (GraphQLApp.__call__, _refusal)", _refusals),
