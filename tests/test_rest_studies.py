@@ -239,7 +239,7 @@ async def test_the_readme_example_against_autoscribe_serve(database_url, service
     """README "Using the avara SDK": the sync client against `autoscribe serve` in its own process."""
     import asyncio
 
-    from tests.live_server import ServeProcess
+    from tests.support.live_server import ServeProcess
 
     server = await ServeProcess(database_url, log=tmp_path / "serve.log").start()
     try:
