@@ -64,10 +64,18 @@ class WebhookWorker:
         self._sends: set[asyncio.Task] = set()
         self._in_flight: dict[str, int] = {}
         self._client: httpx.AsyncClient | None = None
+        # Clinics with an enabled endpoint, as of the last pass (None before the first): a commit of
+        # any other clinic has nothing to deliver, so it does not wake the worker (at hundreds of
+        # commits a second each wake-up would cost a pass of queries). A clinic whose first
+        # endpoint is new is picked up by the next poll.
+        self._clinics: set[str] | None = None
 
     async def after_commit(self, events: list) -> None:
-        """A commit with events: look at the log now rather than at the next poll."""
-        self._wake.set()
+        """A commit with events of a clinic that has endpoints: look at the log now rather than at
+        the next poll."""
+        clinics = self._clinics
+        if clinics is None or any(event.clinic_id in clinics for event in events):
+            self._wake.set()
 
     async def start(self) -> None:
         if not self.svc.settings.webhook_worker:
@@ -120,6 +128,10 @@ class WebhookWorker:
 
     async def scan(self) -> None:
         """Deliveries for every enabled endpoint behind its clinic's log."""
+        enabled = select(WebhookEndpoint.clinic_id).where(WebhookEndpoint.enabled.is_(True)).distinct()
+        self._clinics = set((await self.svc.db.fetch(enabled)).scalars().all())
+        if not self._clinics:
+            return
         behind = (
             select(WebhookEndpoint.id, WebhookEndpoint.clinic_id, WebhookEndpoint.cursor, WebhookEndpoint.event_types)
             .join(Clinic, Clinic.id == WebhookEndpoint.clinic_id)
