@@ -1,8 +1,13 @@
-"""Reading the schema's documentation: what an introspection result leaves undescribed, and the
-limits an input's rules check, as its description has to state them."""
+"""Reading the schema's documentation: what an introspection result leaves undescribed, the limits
+an input's rules check (its description has to state them), and graphql-schema-linter's verdict."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -53,3 +58,40 @@ def stated_limits(rules: type[BaseModel]) -> dict[str, list[str]]:
     properties = rules.model_json_schema(by_alias=True)["properties"]
     return {name: phrases for name, prop in properties.items() if (phrases := _phrases(prop))}
 
+
+# graphql-schema-linter's rules on descriptions, the ones schema.graphql must pass.
+DESCRIPTION_RULES = (
+    "types-have-descriptions",
+    "fields-have-descriptions",
+    "arguments-have-descriptions",
+    "input-object-values-have-descriptions",
+    "enum-values-have-descriptions",
+    "descriptions-are-capitalized",
+)
+# Where .ci/run installs it (npm install --prefix), outside the repository.
+LINTER_PREFIX = Path("/tmp/autoscribe-schema-linter")
+
+
+def schema_linter() -> Path | None:
+    """The graphql-schema-linter executable: AUTOSCRIBE_SCHEMA_LINTER, or .ci/run's install, or one on PATH."""
+    named = os.environ.get("AUTOSCRIBE_SCHEMA_LINTER")
+    if named:
+        return Path(named)
+    installed = LINTER_PREFIX / "node_modules" / ".bin" / "graphql-schema-linter"
+    if installed.exists():
+        return installed
+    found = shutil.which("graphql-schema-linter")
+    return Path(found) if found else None
+
+
+def lint(linter: Path, schema: Path) -> tuple[int, list[dict[str, Any]]]:
+    """(exit status, errors) of the description rules over the SDL file `schema`."""
+    done = subprocess.run(
+        [str(linter), "--rules", ",".join(DESCRIPTION_RULES), "--format", "json", str(schema)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    try:
+        errors = json.loads(done.stdout)["errors"]
+    except (ValueError, KeyError):
+        raise AssertionError(f"graphql-schema-linter said no JSON (status {done.returncode}): {done.stdout}{done.stderr}")
+    return done.returncode, errors
