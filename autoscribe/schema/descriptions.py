@@ -56,7 +56,8 @@ UPDATED_AT = "When it last changed (UTC)."
 # Who holds each right (autoscribe.core.principal), as a client reads it.
 REQUIRES: dict[Right, str] = {
     Right.NONE: "no bearer; the token argument is the credential",
-    Right.ANY: "any valid bearer; it reaches its own clinic only (a reroute session: its study only)",
+    Right.ANY: "any valid bearer; it sees its own clinic only (a reroute session: its study, the study's "
+    "reports and the people they name)",
     Right.MANAGE_STUDIES: "an API key, or a user with canManageStudies (never a reroute session)",
     Right.CREATE_REPORTS: "an API key, or a user with canCreateReports (a dictation reroute session: its study "
     "only; a viewer-only one: never)",

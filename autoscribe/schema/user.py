@@ -33,12 +33,12 @@ if TYPE_CHECKING:
 # once for the types and their inputs.
 PERSON = {
     "email": "The e-mail address (at most 320 characters), unique within the clinic ignoring case; it never changes.",
-    "first_name": "Not blank, at most 200 characters.",
-    "last_name": "Not blank, at most 200 characters.",
-    "middle_name": "At most 200 characters.",
+    "first_name": "The first name: not blank, at most 200 characters.",
+    "last_name": "The last name: not blank, at most 200 characters.",
+    "middle_name": "The middle name, at most 200 characters.",
     "suffix1": "A name suffix (\"Jr.\", \"MD\"), at most 50 characters.",
     "suffix2": "A second name suffix, at most 50 characters.",
-    "phone_number": "10 to 15 digits, nothing else.",
+    "phone_number": "The phone number: 10 to 15 digits, nothing else.",
     "npi_number": "The US National Provider Identifier: 10 digits with a valid check digit (Luhn, prefix 80840). "
     "Required when canCreateReports is true.",
     "clinic_role": "The person's role in the clinic, shown to people; it grants no rights.",
@@ -76,7 +76,7 @@ class User(Node):
     )
     row: strawberry.Private[models.User]
 
-    @strawberry.field(description="The user's invitations.")
+    @strawberry.field(description="Every invitation the user was sent.")
     async def invitations(
         self, info: strawberry.Info
     ) -> list[Annotated[Invitation, strawberry.lazy("autoscribe.schema.invitation")]]:
