@@ -25,7 +25,7 @@ from autoscribe.schema.inputs import given
 from autoscribe.schema.from_row import from_row
 from autoscribe.schema.node import Node
 from autoscribe.schema.pagination import Connection
-from autoscribe.schema.user import PERSON, UpdateUserInput, User
+from autoscribe.schema.user import PERSON, Person, UpdateUserInput, User
 
 _INVITATION_ID = id_of("invitation", "The invitation's ID")
 _USER_ID = id_of("user", "The invited user's ID")
@@ -37,23 +37,10 @@ _TOKEN = "The token of the invitation's link: the last part of acceptUrl, after 
     description="How a person is brought into the clinic: made with its user by inviteUser, answered once through "
     "its link. Its person fields are its user's, as they were when it was sent (and updated while it is open)."
 )
-class Invitation(Node):
+class Invitation(Node, Person):
     id: strawberry.ID = strawberry.field(description=_INVITATION_ID)
     clinic_id: strawberry.ID = strawberry.field(description=id_of("clinic", "The clinic's ID"))
     user_id: strawberry.ID = strawberry.field(description=_USER_ID)
-    email: str = strawberry.field(description=PERSON["email"])
-    first_name: str = strawberry.field(description=PERSON["first_name"])
-    last_name: str = strawberry.field(description=PERSON["last_name"])
-    middle_name: str | None = strawberry.field(description=PERSON["middle_name"])
-    suffix1: str | None = strawberry.field(description=PERSON["suffix1"])
-    suffix2: str | None = strawberry.field(description=PERSON["suffix2"])
-    phone_number: str | None = strawberry.field(description=PERSON["phone_number"])
-    npi_number: str | None = strawberry.field(description=PERSON["npi_number"])
-    clinic_role: ClinicRole = strawberry.field(description=PERSON["clinic_role"])
-    level: UserLevel = strawberry.field(description=PERSON["level"])
-    can_create_reports: bool = strawberry.field(description=PERSON["can_create_reports"])
-    can_manage_studies: bool = strawberry.field(description=PERSON["can_manage_studies"])
-    has_dashboard_access: bool = strawberry.field(description=PERSON["has_dashboard_access"])
     status: InvitationStatus = strawberry.field(description="Whether it is waiting, answered or revoked.")
     invited_source: InvitedSource = strawberry.field(description="Who sent it: a user, or an API key.")
     inviter_id: strawberry.ID | None = strawberry.field(

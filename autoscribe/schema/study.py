@@ -317,8 +317,20 @@ class PriorReportInput:
     study_description: str | None = _given(_P["study_description"])
 
 
+@strawberry.input(description="The fields a study's create and update inputs share, each optional.")
+class StudyDetails:
+    clinical_history: str | None = _given(_F["clinical_history"])
+    clinical_indication: str | None = _given(_F["clinical_indication"])
+    modality: str | None = _given(_F["modality"])
+    external_patient_id: str | None = _given(_F["external_patient_id"])
+    technologist_notes: list[str] | None = _given(_F["technologist_notes"])
+    technologist_technique: str | None = _given(_F["technologist_technique"])
+    metadata: JSON | None = _given(_F["metadata"])
+    prior_reports: list[PriorReportInput] | None = _given(_F["prior_reports"])
+
+
 @strawberry.input(description="A new study.")
-class CreateStudyInput:
+class CreateStudyInput(StudyDetails):
     study_instance_uid: str = strawberry.field(
         description=_F["study_instance_uid"] + " A second study with the same UID is CONFLICT."
     )
@@ -328,21 +340,13 @@ class CreateStudyInput:
         description=_F["report_metadata"] + " {} when none is known yet."
     )
     assigned_to: strawberry.ID | None = _given(_F["assigned_to"] + " Given, the study starts ASSIGNED; else UNASSIGNED.")
-    clinical_history: str | None = _given(_F["clinical_history"])
-    clinical_indication: str | None = _given(_F["clinical_indication"])
-    modality: str | None = _given(_F["modality"])
-    external_patient_id: str | None = _given(_F["external_patient_id"])
-    technologist_notes: list[str] | None = _given(_F["technologist_notes"])
-    technologist_technique: str | None = _given(_F["technologist_technique"])
-    metadata: JSON | None = _given(_F["metadata"])
-    prior_reports: list[PriorReportInput] | None = _given(_F["prior_reports"])
 
 
 @strawberry.input(
     description="Only the fields that are given change; an explicit null clears a nullable field; lists are "
     "replaced whole."
 )
-class UpdateStudyInput:
+class UpdateStudyInput(StudyDetails):
     study_description: str | None = _given(_F["study_description"] + " Cannot be null.")
     severity: Severity | None = _given(_F["severity"] + " Cannot be null.")
     report_metadata: StudyReportMetadataInput | None = _given(
@@ -351,14 +355,6 @@ class UpdateStudyInput:
     assigned_to: strawberry.ID | None = _given(
         _F["assigned_to"] + " Null unassigns. Only while the study is UNASSIGNED or ASSIGNED (else CONFLICT)."
     )
-    clinical_history: str | None = _given(_F["clinical_history"])
-    clinical_indication: str | None = _given(_F["clinical_indication"])
-    modality: str | None = _given(_F["modality"])
-    external_patient_id: str | None = _given(_F["external_patient_id"])
-    technologist_notes: list[str] | None = _given(_F["technologist_notes"])
-    technologist_technique: str | None = _given(_F["technologist_technique"])
-    metadata: JSON | None = _given(_F["metadata"])
-    prior_reports: list[PriorReportInput] | None = _given(_F["prior_reports"])
 
 
 async def assigned_studies(

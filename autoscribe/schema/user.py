@@ -51,10 +51,8 @@ PERSON = {
 _USER_ID = id_of("user", "The user's ID")
 
 
-@from_row(models.User)
-@strawberry.type(description="A person of the clinic: who they are, what they may do, and their worklist.")
-class User(Node):
-    id: strawberry.ID = strawberry.field(description=_USER_ID + " Made at invitation time, it stays the user's.")
+@strawberry.type(description="A person's fields, as a user and its invitations show them.")
+class Person:
     email: str = strawberry.field(description=PERSON["email"])
     first_name: str = strawberry.field(description=PERSON["first_name"])
     last_name: str = strawberry.field(description=PERSON["last_name"])
@@ -65,10 +63,16 @@ class User(Node):
     npi_number: str | None = strawberry.field(description=PERSON["npi_number"])
     clinic_role: ClinicRole = strawberry.field(description=PERSON["clinic_role"])
     level: UserLevel = strawberry.field(description=PERSON["level"])
-    status: UserStatus = strawberry.field(description="Whether the user can act: INVITED, ACTIVE or REVOKED.")
     can_create_reports: bool = strawberry.field(description=PERSON["can_create_reports"])
     can_manage_studies: bool = strawberry.field(description=PERSON["can_manage_studies"])
     has_dashboard_access: bool = strawberry.field(description=PERSON["has_dashboard_access"])
+
+
+@from_row(models.User)
+@strawberry.type(description="A person of the clinic: who they are, what they may do, and their worklist.")
+class User(Node, Person):
+    id: strawberry.ID = strawberry.field(description=_USER_ID + " Made at invitation time, it stays the user's.")
+    status: UserStatus = strawberry.field(description="Whether the user can act: INVITED, ACTIVE or REVOKED.")
     invited_source: InvitedSource = strawberry.field(description="Who invited the user: a user, or an API key.")
     created_at: datetime = strawberry.field(description="When the user was first invited (UTC).")
     last_login_at: datetime | None = strawberry.field(
