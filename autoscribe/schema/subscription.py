@@ -10,7 +10,7 @@ from typing import Annotated
 import strawberry
 
 from autoscribe.live import streams as live
-from autoscribe.schema.descriptions import EVENT_CURSOR, OCCURRED_AT, SUBSCRIPTION_AFTER, id_of
+from autoscribe.schema.descriptions import EVENT_CURSOR, OCCURRED_AT, SUBSCRIPTION_AFTER
 from autoscribe.schema.enums import StudyReportStatus, WorklistEventType
 from autoscribe.schema.inputs import given
 from autoscribe.schema.report import Report
@@ -98,7 +98,9 @@ class Subscription:
         info: strawberry.Info,
         study_id: Annotated[
             strawberry.ID | None,
-            strawberry.argument(description=id_of("study", "Only this study's changes (absent: the clinic's)")),
+            strawberry.argument(
+                description="Only this study's changes (stu_ and 32 lowercase hex digits); absent: the whole clinic's."
+            ),
         ] = None,
         after: _After = None,
     ) -> AsyncGenerator[ReportStatusChange, None]:
