@@ -51,3 +51,13 @@ async def test_forged_and_expired_links_answer_nothing(api, http, services, clin
     assert expired.status_code == 409 and "expired" in expired.text
     assert (await stored_user(services, user["id"])).status == UserStatus.INVITED
     assert (await http.get("/invitations/x/delete")).status_code in (404, 405)
+
+
+async def test_page_names_the_role_as_people_write_it(api, http, clinic):
+    user = await invite(api, clinic.key, "kay@example.com", clinicRole="IT_ADMINISTRATOR",
+                        canCreateReports=False, npiNumber=None)
+    shown = await http.get(path_of(user["invitations"][0]["acceptUrl"]))
+    assert shown.status_code == 200 and "as IT Administrator.</p>" in shown.text
+    other = await invite(api, clinic.key, "pat@example.com", clinicRole="PATHOLOGISTS_ASSISTANT")
+    shown = await http.get(path_of(other["invitations"][0]["acceptUrl"]))
+    assert "as Pathologists&#x27; Assistant.</p>" in shown.text

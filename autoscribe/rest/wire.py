@@ -1,6 +1,7 @@
 """Wire spellings of the domain's enumerations, as the avara SDK's types spell them: lowercase
 (`in_progress`, `lbs`, `cm`), hyphenated (`not-expired`), and clinicRole in human-readable words
-(an explicit table, from avara/types/shared/clinic_role.py, not derived from the names).
+(the explicit table db.enums.CLINIC_ROLE_TITLES, from avara/types/shared/clinic_role.py, not
+derived from the names).
 
 Each `Spelling` converts both ways and gives the pydantic type (`.type`, a Literal of the wire
 values) that the response and body models use, so the OpenAPI document lists the same values.
@@ -53,70 +54,7 @@ INVITATION_EXPIRED = Spelling({
     "not-expired": enums.InvitationExpiredFilter.NOT_EXPIRED,
 })
 
-_R = enums.ClinicRole
-CLINIC_ROLE = Spelling({
-    "Doctor": _R.DOCTOR,
-    "Physician": _R.PHYSICIAN,
-    "Surgeon": _R.SURGEON,
-    "Radiologist": _R.RADIOLOGIST,
-    "Cardiologist": _R.CARDIOLOGIST,
-    "Neurologist": _R.NEUROLOGIST,
-    "Urologist": _R.UROLOGIST,
-    "Gynecologist": _R.GYNECOLOGIST,
-    "Endocrinologist": _R.ENDOCRINOLOGIST,
-    "Oncologist": _R.ONCOLOGIST,
-    "Radiation Oncologist": _R.RADIATION_ONCOLOGIST,
-    "Hematologist": _R.HEMATOLOGIST,
-    "Gastroenterologist": _R.GASTROENTEROLOGIST,
-    "Pulmonologist": _R.PULMONOLOGIST,
-    "Nephrologist": _R.NEPHROLOGIST,
-    "Rheumatologist": _R.RHEUMATOLOGIST,
-    "Dermatologist": _R.DERMATOLOGIST,
-    "Ophthalmologist": _R.OPHTHALMOLOGIST,
-    "Otolaryngologist": _R.OTOLARYNGOLOGIST,
-    "Pediatrician": _R.PEDIATRICIAN,
-    "Obstetrician": _R.OBSTETRICIAN,
-    "Psychiatrist": _R.PSYCHIATRIST,
-    "Anesthesiologist": _R.ANESTHESIOLOGIST,
-    "Emergency Medicine Physician": _R.EMERGENCY_MEDICINE_PHYSICIAN,
-    "Family Medicine Physician": _R.FAMILY_MEDICINE_PHYSICIAN,
-    "Internal Medicine Physician": _R.INTERNAL_MEDICINE_PHYSICIAN,
-    "Pathologist": _R.PATHOLOGIST,
-    "Nuclear Medicine Physician": _R.NUCLEAR_MEDICINE_PHYSICIAN,
-    "Pain Management Specialist": _R.PAIN_MANAGEMENT_SPECIALIST,
-    "Infectious Disease Specialist": _R.INFECTIOUS_DISEASE_SPECIALIST,
-    "Immunologist": _R.IMMUNOLOGIST,
-    "Physician Assistant": _R.PHYSICIAN_ASSISTANT,
-    "Nurse Practitioner": _R.NURSE_PRACTITIONER,
-    "Certified Registered Nurse Anesthetist": _R.CERTIFIED_REGISTERED_NURSE_ANESTHETIST,
-    "Psychologist": _R.PSYCHOLOGIST,
-    "Medical Assistant": _R.MEDICAL_ASSISTANT,
-    "Scribe": _R.SCRIBE,
-    "Registered Nurse": _R.REGISTERED_NURSE,
-    "Nurse Manager": _R.NURSE_MANAGER,
-    "Patient Care Coordinator": _R.PATIENT_CARE_COORDINATOR,
-    "Imaging Technologist": _R.IMAGING_TECHNOLOGIST,
-    "Laboratory Technician": _R.LABORATORY_TECHNICIAN,
-    "Medical Laboratory Scientist": _R.MEDICAL_LABORATORY_SCIENTIST,
-    "Pathologists' Assistant": _R.PATHOLOGISTS_ASSISTANT,
-    "Phlebotomist": _R.PHLEBOTOMIST,
-    "Pharmacist": _R.PHARMACIST,
-    "Pharmacy Technician": _R.PHARMACY_TECHNICIAN,
-    "Physical Therapist": _R.PHYSICAL_THERAPIST,
-    "Occupational Therapist": _R.OCCUPATIONAL_THERAPIST,
-    "Speech-Language Pathologist": _R.SPEECH_LANGUAGE_PATHOLOGIST,
-    "Respiratory Therapist": _R.RESPIRATORY_THERAPIST,
-    "Nutritionist": _R.NUTRITIONIST,
-    "Front Desk Operator": _R.FRONT_DESK_OPERATOR,
-    "Revenue Cycle Manager": _R.REVENUE_CYCLE_MANAGER,
-    "Administrative Director": _R.ADMINISTRATIVE_DIRECTOR,
-    "Administrative Assistant": _R.ADMINISTRATIVE_ASSISTANT,
-    "Legal Administrator": _R.LEGAL_ADMINISTRATOR,
-    "IT Administrator": _R.IT_ADMINISTRATOR,
-    "IT Support": _R.IT_SUPPORT,
-    "Software Engineer": _R.SOFTWARE_ENGINEER,
-    "Other": _R.OTHER,
-})
+CLINIC_ROLE = Spelling({title: role for role, title in enums.CLINIC_ROLE_TITLES.items()})
 
 
 class StudyType(enum.Enum):

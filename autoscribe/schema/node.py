@@ -3,8 +3,9 @@
 import strawberry
 
 
-@strawberry.interface
+@strawberry.interface(description="An object that node(id) can fetch by its ID.")
 class Node:
     id: strawberry.ID = strawberry.field(
-        description="Type-prefixed identifier: stu_, rep_, usr_, inv_ followed by 32 lowercase hex digits."
+        description="Type-prefixed identifier: stu_ (Study), rep_ (Report), usr_ (User) or inv_ (Invitation), then 32 "
+        "lowercase hex digits."
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from autoscribe.db.ids import kind_of
@@ -17,8 +19,15 @@ _TYPES = {"study": Study, "report": Report, "user": User, "invitation": Invitati
 
 @strawberry.type
 class NodeQuery:
-    @strawberry.field
-    async def node(self, info: strawberry.Info, id: strawberry.ID) -> Node | None:
+    @strawberry.field(
+        description="Any study, report, user or invitation of the clinic by its ID; null when there is none. "
+        "Requires: any valid bearer. Errors: UNAUTHENTICATED, BAD_USER_INPUT (not an ID of one of those types)."
+    )
+    async def node(
+        self,
+        info: strawberry.Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="Its ID: stu_, rep_, usr_ or inv_ and 32 lowercase hex digits.")],
+    ) -> Node | None:
         await info.context.principal()
         kind = kind_of(id)
         if kind not in _TYPES:

@@ -8,14 +8,15 @@ from typing import Any, Generic, TypeVar
 import strawberry
 
 from autoscribe.operations.pagination import Page
+from autoscribe.schema.descriptions import EDGE_CURSOR
 
 T = TypeVar("T")
 
 
-@strawberry.type
+@strawberry.type(description="Where a page stands in its list (Relay's PageInfo).")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="Whether items follow this page: ask again with after: endCursor.")
+    end_cursor: str | None = strawberry.field(description="The cursor of the page's last item; null when the page is empty.")
 
 
 def _cursor(root: Any) -> str:
@@ -23,22 +24,24 @@ def _cursor(root: Any) -> str:
     return root._page.cursor(root._index)
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page, with its cursor.")
 class Edge(Generic[T]):
-    cursor: str = strawberry.field(resolver=_cursor)
-    node: T
+    cursor: str = strawberry.field(resolver=_cursor, description=EDGE_CURSOR)
+    node: T = strawberry.field(description="The item.")
     _page: strawberry.Private[Page]
     _index: strawberry.Private[int]
 
 
-@strawberry.type
+@strawberry.type(description="One page of a list, keyset-paginated: paging on while items are added never repeats "
+                  "or skips an item that was there throughout.")
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    nodes: list[T]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The page's items with their cursors, in the list's order.")
+    nodes: list[T] = strawberry.field(description="The page's items, in the list's order (edges without the cursors).")
+    page_info: PageInfo = strawberry.field(description="Whether more follow, and the cursor to ask for them.")
     _page: strawberry.Private[Page]
 
-    @strawberry.field
+    @strawberry.field(description="How many items the whole list has with this filter, over every page (counted "
+                      "when asked for).")
     async def total_count(self) -> int:
         return await self._page.count()
 

@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
 from autoscribe.operations import reroute
+from autoscribe.schema.descriptions import STUDY_BY_ID, STUDY_BY_UID, default, described, lifetime
 from autoscribe.schema.study import Study
 
+_LINK = (
+    f"The link lives {lifetime(default('reroute_ttl_seconds'))} by default and opens once; opening it re-checks the "
+    "study (not cancelled) and the user (still ACTIVE)"
+)
+_ById = Annotated[strawberry.ID | None, strawberry.argument(description=STUDY_BY_ID)]
+_ByUid = Annotated[str | None, strawberry.argument(description=STUDY_BY_UID)]
 
-@strawberry.type
+
+@strawberry.type(description="A signed link that opens one study for one person, once, until it expires.")
 class RerouteUrl:
-    url: str
-    expires_at: datetime
-    study: Study
+    url: str = strawberry.field(
+        description="{public URL}/reroute/<token>: opens the configured viewer (or the built-in study page) with a "
+        "session bound to the study. An expired or tampered link answers 403."
+    )
+    expires_at: datetime = strawberry.field(description="When the link stops working (UTC).")
+    study: Study = strawberry.field(description="The study it opens, as it is after this mutation.")
 
     @classmethod
     def of(cls, link: reroute.RerouteLink) -> RerouteUrl:
@@ -23,16 +35,25 @@ class RerouteUrl:
 
 @strawberry.type
 class RerouteMutation:
-    @strawberry.mutation(
-        description="Assigns the study to the user and returns a time-limited URL that opens viewer and dictation for them."
-    )
+    @strawberry.mutation(description=described(
+        "Assigns the study to the user (while UNASSIGNED or ASSIGNED, else CONFLICT; a study already theirs stays "
+        "so) and returns a link that opens viewer and dictation for them. " + _LINK + " and that it is still "
+        "assigned to them. Its session may view and dictate that study alone.",
+        reroute.create_reroute_url,
+    ))
     async def create_reroute_url(
         self,
         info: strawberry.Info,
-        id: strawberry.ID | None = None,
-        study_instance_uid: str | None = None,
+        id: _ById = None,
+        study_instance_uid: _ByUid = None,
         *,
-        assigned_to_user_id: strawberry.ID,
+        assigned_to_user_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="The radiologist (usr_ and 32 lowercase hex digits): an ACTIVE user of the clinic with "
+                "canCreateReports, else BAD_USER_INPUT."
+            ),
+        ],
     ) -> RerouteUrl:
         principal = await info.context.principal()
         link = await reroute.create_reroute_url(
@@ -40,15 +61,23 @@ class RerouteMutation:
         )
         return RerouteUrl.of(link)
 
-    @strawberry.mutation(
-        description="A time-limited, read-only URL that opens the viewer alone; userId is recorded for audit."
-    )
+    @strawberry.mutation(description=described(
+        "A read-only link that opens the viewer alone; the assignment does not change. " + _LINK + ". Its session "
+        "may only view that study.",
+        reroute.create_viewer_only_url,
+    ))
     async def create_viewer_only_reroute_url(
         self,
         info: strawberry.Info,
-        id: strawberry.ID | None = None,
-        study_instance_uid: str | None = None,
-        user_id: strawberry.ID | None = None,
+        id: _ById = None,
+        study_instance_uid: _ByUid = None,
+        user_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Who the link is for (usr_ and 32 lowercase hex digits, a user of the clinic): recorded "
+                "for audit, and the session acts as them. Absent: the link opens the viewer without a session."
+            ),
+        ] = None,
     ) -> RerouteUrl:
         principal = await info.context.principal()
         link = await reroute.create_viewer_only_url(

@@ -18,12 +18,18 @@ from autoscribe.schema.webhook import WebhookMutation, WebhookQuery
 __all__ = ["Mutation", "Query", "Subscription"]
 
 
-@strawberry.type
+@strawberry.type(
+    description="What a client can read, over HTTP (POST, or GET) at /graphql with Authorization: Bearer <token>. "
+    "Lookups by ID answer null for what the clinic does not have, never another clinic's."
+)
 class Query(NodeQuery, PrincipalQuery, StudyQuery, ReportQuery, UserQuery, InvitationQuery, WebhookQuery):
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="What a client can change, over HTTP POST at /graphql. Each mutation happens in one transaction "
+    "with its checks: one that fails changes nothing."
+)
 class Mutation(
     StudyMutation, ReportMutation, RerouteMutation, UserMutation, InvitationMutation, UserSessionMutation, WebhookMutation
 ):

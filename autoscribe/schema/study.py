@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -13,6 +13,15 @@ from autoscribe.db import models
 from autoscribe.operations import studies
 from autoscribe.operations.loaders import NOT_LOADED, loaded
 from autoscribe.operations.pagination import DEFAULT_PAGE
+from autoscribe.schema.descriptions import (
+    AFTER,
+    CREATED_AT,
+    FIRST,
+    STUDY_BY_ID,
+    STUDY_BY_UID,
+    described,
+    id_of,
+)
 from autoscribe.schema.enums import HeightUnit, Severity, Sex, StudyOrder, StudyReportStatus, WeightUnit
 from autoscribe.schema.from_row import from_json, from_row
 from autoscribe.schema.inputs import given
@@ -24,17 +33,63 @@ if TYPE_CHECKING:
     from autoscribe.schema.report import Report, ReportIdWithStatus
     from autoscribe.schema.user import User
 
+# A study's fields, each described once for the type and its inputs (the limits: operations.study_rules).
+_F = {
+    "study_instance_uid": "The DICOM Study Instance UID: digits and dots, no empty or zero-led component, at most "
+    "64 characters; unique within the clinic.",
+    "study_description": "What was imaged: required, not blank, at most 2,000 characters.",
+    "severity": "How urgently it is to be read.",
+    "clinical_history": "The patient's relevant history, from the referrer (at most 10,000 characters).",
+    "clinical_indication": "Why the study was ordered (at most 10,000 characters).",
+    "modality": "The DICOM modality (CT, MR, US, …), at most 64 characters.",
+    "external_patient_id": "The patient's ID in the sending system (at most 200 characters).",
+    "technologist_notes": "The technologist's notes, in order: at most 50, each at most 1,000 characters.",
+    "technologist_technique": "How the images were acquired, from the technologist (at most 10,000 characters).",
+    "metadata": "The integrator's own data: a flat object of string keys (1 to 100 characters) to string values "
+    "(at most 1,000 characters), at most 50 pairs.",
+    "report_metadata": "The patient and study details printed on the report.",
+    "prior_reports": "Reports of the patient's earlier studies, for comparison: at most 50.",
+    "assigned_to": "The radiologist to read it (usr_ and 32 lowercase hex digits): an ACTIVE user of the clinic "
+    "with canCreateReports, else BAD_USER_INPUT.",
+}
+# The report metadata's fields (operations.study_rules.ReportMetadataRules).
+_M = {
+    "age": "The patient's age, as the order writes it (at most 20 characters).",
+    "date_of_birth": "The patient's date of birth.",
+    "facility_name": "Where the study was done (at most 500 characters).",
+    "height": "The patient's height.",
+    "mrn": "The patient's medical record number (at most 200 characters).",
+    "patient_name": "The patient's name as the order gives it (at most 500 characters).",
+    "procedure": "The procedure performed (at most 1,000 characters).",
+    "referring_physician_name": "Who ordered the study (at most 500 characters).",
+    "sex": "The patient's sex.",
+    "study_date": "The day of the study.",
+    "study_time": "The time of day of the study: HH:MM, 24-hour.",
+    "weight": "The patient's weight.",
+}
+# A prior report's fields (operations.study_rules.PriorReportRules).
+_P = {
+    "report_text": "The prior report's text: not blank, at most 100,000 characters.",
+    "external_study_id": "The prior study's ID in the sending system (at most 200 characters).",
+    "modality": "The prior study's DICOM modality (at most 64 characters).",
+    "study_date": "The day of the prior study.",
+    "study_description": "What the prior study imaged (at most 1,000 characters).",
+}
+_VALUE = "A positive number."
+_STUDY_ID = id_of("study", "The study's ID")
+_STUDY_KEY = "Exactly one of id and studyInstanceUid names the study."
 
-@strawberry.type
+
+@strawberry.type(description="A measured height.")
 class Height:
-    value: float
-    unit: HeightUnit
+    value: float = strawberry.field(description=_VALUE)
+    unit: HeightUnit = strawberry.field(description="The unit of value.")
 
 
-@strawberry.type
+@strawberry.type(description="A measured weight.")
 class Weight:
-    value: float
-    unit: WeightUnit
+    value: float = strawberry.field(description=_VALUE)
+    unit: WeightUnit = strawberry.field(description="The unit of value.")
 
 
 def _date(value: str | None) -> date | None:
@@ -56,30 +111,32 @@ def _measure(cls, unit):
     study_date=_date,
     weight=_measure(Weight, WeightUnit),
 )
-@strawberry.type
+@strawberry.type(
+    description="The patient and study details a report prints (patient demographics); each null when not given."
+)
 class StudyReportMetadata:
-    age: str | None = None
-    date_of_birth: date | None = None
-    facility_name: str | None = None
-    height: Height | None = None
-    mrn: str | None = None
-    patient_name: str | None = None
-    procedure: str | None = None
-    referring_physician_name: str | None = None
-    sex: Sex | None = None
-    study_date: date | None = None
-    study_time: str | None = strawberry.field(default=None, description="HH:MM, 24-hour.")
-    weight: Weight | None = None
+    age: str | None = strawberry.field(default=None, description=_M["age"])
+    date_of_birth: date | None = strawberry.field(default=None, description=_M["date_of_birth"])
+    facility_name: str | None = strawberry.field(default=None, description=_M["facility_name"])
+    height: Height | None = strawberry.field(default=None, description=_M["height"])
+    mrn: str | None = strawberry.field(default=None, description=_M["mrn"])
+    patient_name: str | None = strawberry.field(default=None, description=_M["patient_name"])
+    procedure: str | None = strawberry.field(default=None, description=_M["procedure"])
+    referring_physician_name: str | None = strawberry.field(default=None, description=_M["referring_physician_name"])
+    sex: Sex | None = strawberry.field(default=None, description=_M["sex"])
+    study_date: date | None = strawberry.field(default=None, description=_M["study_date"])
+    study_time: str | None = strawberry.field(default=None, description=_M["study_time"])
+    weight: Weight | None = strawberry.field(default=None, description=_M["weight"])
 
 
 @from_json(study_date=_date)
-@strawberry.type
+@strawberry.type(description="A report of one of the patient's earlier studies, given with the study for comparison.")
 class PriorReport:
-    report_text: str
-    external_study_id: str | None = None
-    modality: str | None = None
-    study_date: date | None = None
-    study_description: str | None = None
+    report_text: str = strawberry.field(description=_P["report_text"])
+    external_study_id: str | None = strawberry.field(default=None, description=_P["external_study_id"])
+    modality: str | None = strawberry.field(default=None, description=_P["modality"])
+    study_date: date | None = strawberry.field(default=None, description=_P["study_date"])
+    study_description: str | None = strawberry.field(default=None, description=_P["study_description"])
 
 
 async def _user_of(pending) -> User | None:
@@ -94,29 +151,37 @@ async def _user_of(pending) -> User | None:
     technologist_notes=lambda row: list(row.technologist_notes or []),
     metadata=lambda row: dict(row.extra_metadata or {}),
 )
-@strawberry.type
+@strawberry.type(
+    description="A scan waiting to be read, or read: its DICOM identity, the patient details, who reads it and "
+    "where its report workflow stands."
+)
 class Study(Node):
-    id: strawberry.ID
-    study_instance_uid: str
-    study_description: str
-    severity: Severity
-    study_report_status: StudyReportStatus
-    is_cancelled: bool
-    cancelled_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    clinical_history: str | None
-    clinical_indication: str | None
-    modality: str | None
-    external_patient_id: str | None
-    technologist_notes: list[str]
-    technologist_technique: str | None
-    metadata: JSON = strawberry.field(description="Flat map of string keys to string values.")
+    id: strawberry.ID = strawberry.field(description=_STUDY_ID)
+    study_instance_uid: str = strawberry.field(description=_F["study_instance_uid"] + " It never changes.")
+    study_description: str = strawberry.field(description=_F["study_description"])
+    severity: Severity = strawberry.field(description=_F["severity"])
+    study_report_status: StudyReportStatus = strawberry.field(description="Where its report workflow stands.")
+    is_cancelled: bool = strawberry.field(
+        description="Cancelled by cancelStudy: no report can be started, saved or signed on it until uncancelStudy."
+    )
+    cancelled_at: datetime | None = strawberry.field(description="When it was cancelled; null unless isCancelled.")
+    created_at: datetime = strawberry.field(description=CREATED_AT)
+    updated_at: datetime = strawberry.field(
+        description="When it last changed: its fields, assignment, cancellation or report workflow (UTC)."
+    )
+    clinical_history: str | None = strawberry.field(description=_F["clinical_history"])
+    clinical_indication: str | None = strawberry.field(description=_F["clinical_indication"])
+    modality: str | None = strawberry.field(description=_F["modality"])
+    external_patient_id: str | None = strawberry.field(description=_F["external_patient_id"])
+    technologist_notes: list[str] = strawberry.field(description=_F["technologist_notes"] + " Empty when none.")
+    technologist_technique: str | None = strawberry.field(description=_F["technologist_technique"])
+    metadata: JSON = strawberry.field(description=_F["metadata"] + " {} when none.")
     is_critical: bool | None = strawberry.field(
         description="Whether the primary report was marked critical at sign-off; null until it is signed."
     )
     created_by_api_key_id: strawberry.ID | None = strawberry.field(
-        description="The API key that created the study; null when a user did (see createdByUser)."
+        description="The API key that created the study (key_ and 32 lowercase hex digits); null when a user did "
+        "(see createdByUser)."
     )
     row: strawberry.Private[models.Study]
 
@@ -126,15 +191,15 @@ class Study(Node):
     ) -> Annotated[User, strawberry.lazy("autoscribe.schema.user")] | None:
         return self._user(info, self.row.created_by_user_id)
 
-    @strawberry.field
+    @strawberry.field(description=_F["report_metadata"])
     def report_metadata(self) -> StudyReportMetadata:
         return StudyReportMetadata.of(self.row.report_metadata)
 
-    @strawberry.field
+    @strawberry.field(description=_F["prior_reports"] + " Empty when none.")
     def prior_reports(self) -> list[PriorReport]:
         return [PriorReport.of(p) for p in self.row.prior_reports or []]
 
-    @strawberry.field
+    @strawberry.field(description="The radiologist who is to read it; null while UNASSIGNED.")
     def assigned_to(
         self, info: strawberry.Info
     ) -> Annotated[User, strawberry.lazy("autoscribe.schema.user")] | None:
@@ -160,7 +225,7 @@ class Study(Node):
 
         return [Report.of(r) for r in await info.context.loaders.reports_of_study.load(self.id)]
 
-    @strawberry.field
+    @strawberry.field(description="Each report's ID, status and critical flag, in the order of reports.")
     async def report_ids(
         self, info: strawberry.Info
     ) -> list[Annotated[ReportIdWithStatus, strawberry.lazy("autoscribe.schema.report")]]:
@@ -172,100 +237,124 @@ class Study(Node):
         ]
 
 
-@strawberry.type
+@strawberry.type(description="A page of studies.")
 class StudyConnection(Connection[Study]):
     pass
 
 
-@strawberry.input
+@strawberry.input(
+    description="Which studies to keep: every field given must match (absent fields and nulls, but for assignedTo, "
+    "keep all). A worklist subscription weighs each study before and after each change by the same rules."
+)
 class StudyFilter:
     assigned_to: strawberry.ID | None = strawberry.field(
-        default=UNSET, description="A user ID; an explicit null selects the unassigned studies."
-    )
-    is_cancelled: bool | None = UNSET
-    severity: list[Severity] | None = UNSET
-    study_report_status: list[StudyReportStatus] | None = UNSET
-    study_description: str | None = strawberry.field(
-        default=UNSET, description="Case-insensitive substring of the study description."
-    )
-    study_instance_uid: str | None = UNSET
-    created_after: datetime | None = UNSET
-    created_before: datetime | None = UNSET
-
-
-@strawberry.input
-class HeightInput:
-    value: float
-    unit: HeightUnit
-
-
-@strawberry.input
-class WeightInput:
-    value: float
-    unit: WeightUnit
-
-
-@strawberry.input
-class StudyReportMetadataInput:
-    age: str | None = UNSET
-    date_of_birth: date | None = UNSET
-    facility_name: str | None = UNSET
-    height: HeightInput | None = UNSET
-    mrn: str | None = UNSET
-    patient_name: str | None = UNSET
-    procedure: str | None = UNSET
-    referring_physician_name: str | None = UNSET
-    sex: Sex | None = UNSET
-    study_date: date | None = UNSET
-    study_time: str | None = UNSET
-    weight: WeightInput | None = UNSET
-
-
-@strawberry.input
-class PriorReportInput:
-    report_text: str
-    external_study_id: str | None = UNSET
-    modality: str | None = UNSET
-    study_date: date | None = UNSET
-    study_description: str | None = UNSET
-
-
-@strawberry.input
-class CreateStudyInput:
-    study_instance_uid: str
-    study_description: str
-    severity: Severity
-    report_metadata: StudyReportMetadataInput
-    assigned_to: strawberry.ID | None = UNSET
-    clinical_history: str | None = UNSET
-    clinical_indication: str | None = UNSET
-    modality: str | None = UNSET
-    external_patient_id: str | None = UNSET
-    technologist_notes: list[str] | None = UNSET
-    technologist_technique: str | None = UNSET
-    metadata: JSON | None = UNSET
-    prior_reports: list[PriorReportInput] | None = UNSET
-
-
-@strawberry.input(description="Only the fields that are given change; an explicit null clears a nullable field.")
-class UpdateStudyInput:
-    study_description: str | None = UNSET
-    severity: Severity | None = UNSET
-    report_metadata: StudyReportMetadataInput | None = strawberry.field(
         default=UNSET,
-        description="Metadata fields given here are merged into the study's; an explicit null clears one.",
+        description="Studies assigned to this user (usr_ and 32 lowercase hex digits); an explicit null keeps the "
+        "unassigned ones.",
     )
-    assigned_to: strawberry.ID | None = strawberry.field(
-        default=UNSET, description="A user ID, or null to unassign."
+    is_cancelled: bool | None = strawberry.field(default=UNSET, description="Cancelled studies only, or uncancelled ones only.")
+    severity: list[Severity] | None = strawberry.field(default=UNSET, description="Studies of any of these severities.")
+    study_report_status: list[StudyReportStatus] | None = strawberry.field(
+        default=UNSET, description="Studies in any of these workflow states."
     )
-    clinical_history: str | None = UNSET
-    clinical_indication: str | None = UNSET
-    modality: str | None = UNSET
-    external_patient_id: str | None = UNSET
-    technologist_notes: list[str] | None = UNSET
-    technologist_technique: str | None = UNSET
-    metadata: JSON | None = UNSET
-    prior_reports: list[PriorReportInput] | None = UNSET
+    study_description: str | None = strawberry.field(
+        default=UNSET,
+        description="Studies whose description contains this text, ignoring case (at most 1,000 characters).",
+    )
+    study_instance_uid: str | None = strawberry.field(
+        default=UNSET, description="The study with exactly this Study Instance UID (at most 1,000 characters)."
+    )
+    created_after: datetime | None = strawberry.field(
+        default=UNSET, description="Created strictly after this time, which must carry its UTC offset."
+    )
+    created_before: datetime | None = strawberry.field(
+        default=UNSET, description="Created strictly before this time, which must carry its UTC offset."
+    )
+
+
+def _given(description: str) -> Any:
+    """An input field that may be left out (UNSET), with its description."""
+    return strawberry.field(default=UNSET, description=description)
+
+
+@strawberry.input(description="A measured height.")
+class HeightInput:
+    value: float = strawberry.field(description=_VALUE)
+    unit: HeightUnit = strawberry.field(description="The unit of value.")
+
+
+@strawberry.input(description="A measured weight.")
+class WeightInput:
+    value: float = strawberry.field(description=_VALUE)
+    unit: WeightUnit = strawberry.field(description="The unit of value.")
+
+
+@strawberry.input(
+    description="The patient and study details a report prints. In updateStudy only the fields given change: "
+    "an explicit null removes one."
+)
+class StudyReportMetadataInput:
+    age: str | None = _given(_M["age"])
+    date_of_birth: date | None = _given(_M["date_of_birth"])
+    facility_name: str | None = _given(_M["facility_name"])
+    height: HeightInput | None = _given(_M["height"])
+    mrn: str | None = _given(_M["mrn"])
+    patient_name: str | None = _given(_M["patient_name"])
+    procedure: str | None = _given(_M["procedure"])
+    referring_physician_name: str | None = _given(_M["referring_physician_name"])
+    sex: Sex | None = _given(_M["sex"])
+    study_date: date | None = _given(_M["study_date"])
+    study_time: str | None = _given(_M["study_time"])
+    weight: WeightInput | None = _given(_M["weight"])
+
+
+@strawberry.input(description="A report of one of the patient's earlier studies, for comparison.")
+class PriorReportInput:
+    report_text: str = strawberry.field(description=_P["report_text"])
+    external_study_id: str | None = _given(_P["external_study_id"])
+    modality: str | None = _given(_P["modality"])
+    study_date: date | None = _given(_P["study_date"])
+    study_description: str | None = _given(_P["study_description"])
+
+
+@strawberry.input(description="The fields a study's create and update inputs share, each optional.")
+class StudyDetails:
+    clinical_history: str | None = _given(_F["clinical_history"])
+    clinical_indication: str | None = _given(_F["clinical_indication"])
+    modality: str | None = _given(_F["modality"])
+    external_patient_id: str | None = _given(_F["external_patient_id"])
+    technologist_notes: list[str] | None = _given(_F["technologist_notes"])
+    technologist_technique: str | None = _given(_F["technologist_technique"])
+    metadata: JSON | None = _given(_F["metadata"])
+    prior_reports: list[PriorReportInput] | None = _given(_F["prior_reports"])
+
+
+@strawberry.input(description="A new study.")
+class CreateStudyInput(StudyDetails):
+    study_instance_uid: str = strawberry.field(
+        description=_F["study_instance_uid"] + " A second study with the same UID is CONFLICT."
+    )
+    study_description: str = strawberry.field(description=_F["study_description"])
+    severity: Severity = strawberry.field(description=_F["severity"])
+    report_metadata: StudyReportMetadataInput = strawberry.field(
+        description=_F["report_metadata"] + " {} when none is known yet."
+    )
+    assigned_to: strawberry.ID | None = _given(_F["assigned_to"] + " Given, the study starts ASSIGNED; else UNASSIGNED.")
+
+
+@strawberry.input(
+    description="Only the fields that are given change; an explicit null clears a nullable field; lists are "
+    "replaced whole."
+)
+class UpdateStudyInput(StudyDetails):
+    study_description: str | None = _given(_F["study_description"] + " Cannot be null.")
+    severity: Severity | None = _given(_F["severity"] + " Cannot be null.")
+    report_metadata: StudyReportMetadataInput | None = _given(
+        "Merged field by field into the study's: the fields given change, an explicit null removes one."
+    )
+    assigned_to: strawberry.ID | None = _given(
+        _F["assigned_to"] + " Null unassigns. Only while the study is UNASSIGNED or ASSIGNED (else CONFLICT)."
+    )
 
 
 async def assigned_studies(
@@ -282,24 +371,39 @@ async def assigned_studies(
     return StudyConnection.of(page, Study.of)
 
 
+_ById = Annotated[strawberry.ID | None, strawberry.argument(description=STUDY_BY_ID)]
+_ByUid = Annotated[str | None, strawberry.argument(description=STUDY_BY_UID)]
+_CANCEL = (
+    "Cancels the study: isCancelled and cancelledAt are set, everything else is kept, and no report can be started, "
+    "saved or signed on it until uncancelStudy. Cancelling a cancelled study changes nothing."
+)
+_UNCANCEL = (
+    "Restores a cancelled study, with its workflow status as it was. Restoring one that is not cancelled changes "
+    "nothing."
+)
+
+
 @strawberry.type
 class StudyQuery:
-    @strawberry.field(description="Exactly one of id and studyInstanceUid.")
-    async def study(
-        self, info: strawberry.Info, id: strawberry.ID | None = None, study_instance_uid: str | None = None
-    ) -> Study | None:
+    @strawberry.field(description=described(
+        "One study of the clinic, by exactly one of id and studyInstanceUid; null when there is none.",
+        studies.get_study,
+    ))
+    async def study(self, info: strawberry.Info, id: _ById = None, study_instance_uid: _ByUid = None) -> Study | None:
         principal = await info.context.principal()
         row = await studies.get_study(info.context.svc, principal, id=id, uid=study_instance_uid)
         return Study.of(row) if row else None
 
-    @strawberry.field
+    @strawberry.field(description=described("The clinic's studies: a worklist, one page at a time.", studies.list_studies))
     async def studies(
         self,
         info: strawberry.Info,
-        filter: StudyFilter | None = None,
-        order_by: StudyOrder | None = StudyOrder.CREATED_AT_DESC,
-        first: int | None = DEFAULT_PAGE,
-        after: str | None = None,
+        filter: Annotated[StudyFilter | None, strawberry.argument(description="Which studies; all when absent.")] = None,
+        order_by: Annotated[StudyOrder | None, strawberry.argument(description="The list's order.")] = (
+            StudyOrder.CREATED_AT_DESC
+        ),
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = DEFAULT_PAGE,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> StudyConnection:
         principal = await info.context.principal()
         page = await studies.list_studies(
@@ -313,29 +417,40 @@ class StudyQuery:
 
 @strawberry.type
 class StudyMutation:
-    @strawberry.mutation
-    async def create_study(self, info: strawberry.Info, input: CreateStudyInput) -> Study:
+    @strawberry.mutation(description=described(
+        "Creates a study, ASSIGNED when assignedTo is given, else UNASSIGNED; worklist subscribers whose filter "
+        "it matches get it as ADDED.",
+        studies.create_study,
+    ))
+    async def create_study(
+        self, info: strawberry.Info, input: Annotated[CreateStudyInput, strawberry.argument(description="The study.")]
+    ) -> Study:
         principal = await info.context.principal()
         return Study.of(await studies.create_study(info.context.svc, principal, given(input)))
 
-    @strawberry.mutation
-    async def update_study(self, info: strawberry.Info, id: strawberry.ID, input: UpdateStudyInput) -> Study:
+    @strawberry.mutation(description=described(
+        "Changes the given fields of a study (its studyInstanceUid never changes); assigning or unassigning "
+        "works only while it is UNASSIGNED or ASSIGNED.",
+        studies.update_study,
+    ))
+    async def update_study(
+        self,
+        info: strawberry.Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description=_STUDY_ID)],
+        input: Annotated[UpdateStudyInput, strawberry.argument(description="The changes.")],
+    ) -> Study:
         principal = await info.context.principal()
         return Study.of(await studies.update_study(info.context.svc, principal, id, given(input)))
 
-    @strawberry.mutation
-    async def cancel_study(
-        self, info: strawberry.Info, id: strawberry.ID | None = None, study_instance_uid: str | None = None
-    ) -> Study:
+    @strawberry.mutation(description=described(_CANCEL, studies.set_cancelled))
+    async def cancel_study(self, info: strawberry.Info, id: _ById = None, study_instance_uid: _ByUid = None) -> Study:
         principal = await info.context.principal()
         return Study.of(
             await studies.set_cancelled(info.context.svc, principal, id=id, uid=study_instance_uid, cancelled=True)
         )
 
-    @strawberry.mutation
-    async def uncancel_study(
-        self, info: strawberry.Info, id: strawberry.ID | None = None, study_instance_uid: str | None = None
-    ) -> Study:
+    @strawberry.mutation(description=described(_UNCANCEL, studies.set_cancelled))
+    async def uncancel_study(self, info: strawberry.Info, id: _ById = None, study_instance_uid: _ByUid = None) -> Study:
         principal = await info.context.principal()
         return Study.of(
             await studies.set_cancelled(info.context.svc, principal, id=id, uid=study_instance_uid, cancelled=False)

@@ -11,6 +11,7 @@ import html
 from starlette.requests import Request
 from starlette.responses import Response
 
+from autoscribe.db.enums import CLINIC_ROLE_TITLES
 from autoscribe.core.errors import AppError, BadInput
 from autoscribe.server.pages import message, page
 from autoscribe.core.services import Services
@@ -33,7 +34,7 @@ async def show_invitation(request: Request) -> Response:
         invitation, clinic_name = await invitation_links.peek_invitation(svc, token)
     except AppError as error:
         return message(_status(error), "Invitation not available", error.message)
-    role = invitation.clinic_role.value.replace("_", " ").title()
+    role = CLINIC_ROLE_TITLES[invitation.clinic_role]
     body = (
         f"<p>{html.escape(_display_name(invitation))} ({html.escape(invitation.email)}), you are invited to "
         f"join <strong>{html.escape(clinic_name)}</strong> as {html.escape(role)}.</p>"

@@ -17,6 +17,7 @@ from strawberry.types.graphql import OperationType
 from autoscribe.core.settings import Settings
 from autoscribe.schema.enums import ErrorCode
 from autoscribe.schema.root import Mutation, Query, Subscription
+from autoscribe.schema.scalars import SCALARS
 from autoscribe.server.engine import multicast
 from autoscribe.server.engine.admission import Admission, anonymous, without_suggestions
 from autoscribe.server.engine.errors import present
@@ -110,6 +111,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         types=[ErrorCode],
+        scalar_overrides=SCALARS,
         extensions=[
             partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
             partial(ParserCache, maxsize=256),
