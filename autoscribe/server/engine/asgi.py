@@ -5,7 +5,8 @@ type the Accept header asks for, an answer stopped before execution has no `data
 Strawberry's own refusals (bad JSON, no query, ...) get a JSON body with a code; a mutation over GET
 is 405. A query may be answered from the response cache (execute_single) and its answer is kept
 encoded (encode_json). Over WebSocket, graphql-transport-ws only (autoscribe.server.engine.ws_limits), a connection
-needs a valid token and a slot of its key (on_ws_connect), and the `next` messages of a shared
+needs a valid token and a slot of its key (on_ws_connect), a refusal says what was wrong in its
+close reason (autoscribe.server.engine.ws_refusals), and the `next` messages of a shared
 subscription are encoded once (autoscribe.server.engine.multicast.SharedJson). What of Strawberry's
 this relies on beyond its documented API is listed in autoscribe.server.engine.upstream.
 """
@@ -18,7 +19,6 @@ from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
@@ -34,11 +34,13 @@ from autoscribe.server.engine.multicast import SharedJson
 from autoscribe.server.engine.response_cache import Encoded, ResponseCache
 from autoscribe.server.engine.schema import build_schema
 from autoscribe.server.engine.ws_limits import ConnectionSlots, PendingSockets, TransportWSHandler
+from autoscribe.server.engine.ws_refusals import RefusingSocket, refused_token
 from autoscribe.server.services import ServerServices
 
 
 class GraphQLApp(GraphQL):
     graphql_transport_ws_handler_class = TransportWSHandler
+    websocket_adapter_class = RefusingSocket
 
     def __init__(self, svc: ServerServices, **kwargs):
         super().__init__(
@@ -150,12 +152,13 @@ class GraphQLApp(GraphQL):
         return result
 
     async def on_ws_connect(self, context: Context):
-        """A WebSocket without a valid token (in connection_init or the upgrade request) is closed, 4403;
-        one over its key's (or user's) max_connections_per_key in this process, 4429."""
+        """A WebSocket without a valid token (in connection_init or the upgrade request) is closed, 4403,
+        saying what is wrong with it; one over its key's (or user's) max_connections_per_key in this
+        process, 4429."""
         try:
             principal = await context.principal(fresh=True)
-        except Unauthenticated:
-            raise ConnectionRejectionError() from None
+        except Unauthenticated as error:
+            raise refused_token(context, error) from None
         self.connections.acquire(context.request.scope, principal)
         self.bursts.connected()
 
