@@ -71,8 +71,9 @@ REQUEST_ERRORS = [
      "BAD_USER_INPUT", "operationName"),
     ("several operations and no name", {"query": "query A { me { clinicId } } query B { me { clinicId } }"},
      "BAD_USER_INPUT", "operationName"),
-    ("a query over the cost limit", {"query": "{ a: studies(first: 100) { nodes { assignedTo { assignedStudies("
-                                              "first: 100) { nodes { id studyDescription severity createdAt } } } } } }"},
+    ("a query over the cost limit",
+     {"query": "{ a: studies(first: 100) { nodes { assignedTo { assignedStudies(first: 100) { "
+               "nodes { id studyDescription severity createdAt } } } } } }"},
      "BAD_USER_INPUT", None),
     ("a subscription over HTTP", {"query": "subscription { worklist { cursor } }"}, "BAD_USER_INPUT", None),
 ]
