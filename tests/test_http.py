@@ -38,23 +38,32 @@ async def test_get_query_works_and_get_mutation_does_not(http, clinic):
     assert resp.json() == {"data": {"me": {"clinicId": clinic.id}}}
     mutation = 'mutation { cancelStudy(studyInstanceUid: "1.2") { id } }'
     resp = await http.get("/graphql", params={"query": mutation}, headers=auth)
-    assert resp.status_code in (400, 405)
+    assert resp.status_code == 405 and resp.headers["allow"] == "POST"
 
 
 async def test_requests_refused_before_executing_get_graphql_errors_with_a_code(http, clinic):
     auth = {"Authorization": f"Bearer {clinic.key}"}
+    # httpx accepts */*: application/json, where a well-formed request (an unknown operationName
+    # among them) is answered 200; one that is not well-formed, 400; a mutation over GET, 405.
+    unknown_operation = await http.post(
+        "/graphql", json={"query": "query A { me { clinicId } }", "operationName": "B"}, headers=auth)
     refused = [
-        await http.post("/graphql", json={"query": "query A { me { clinicId } }", "operationName": "B"}, headers=auth),
-        await http.post("/graphql", content=b'{"query": ', headers={**auth, "Content-Type": "application/json"}),
-        await http.post("/graphql", json={"variables": {}}, headers=auth),
-        await http.get("/graphql", params={"query": 'mutation { cancelStudy(studyInstanceUid: "1.2") { id } }'},
-                       headers=auth),
+        (await http.post("/graphql", content=b'{"query": ', headers={**auth, "Content-Type": "application/json"}),
+         400),
+        (await http.post("/graphql", json={"variables": {}}, headers=auth), 400),
+        (await http.get("/graphql", params={"query": 'mutation { cancelStudy(studyInstanceUid: "1.2") { id } }'},
+                        headers=auth), 405),
     ]
-    for resp in refused:
-        assert resp.status_code in (400, 405) and resp.headers["content-type"] == "application/json"
+    for resp, status in [(unknown_operation, 200), *refused]:
+        assert resp.status_code == status and resp.headers["content-type"] == "application/json"
+        assert "data" not in resp.json(), resp.json()
         [error] = resp.json()["errors"]
-        assert error["extensions"] == {"code": "BAD_USER_INPUT"} and error["message"]
-    assert refused[0].json()["errors"][0]["message"] == 'Unknown operation named "B".'
+        assert error["extensions"]["code"] == "BAD_USER_INPUT" and error["message"]
+    for resp, _status in refused:
+        assert resp.json()["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
+    [error] = unknown_operation.json()["errors"]
+    assert error == {"message": 'Unknown operation named "B".',
+                     "extensions": {"code": "BAD_USER_INPUT", "field": "operationName"}}
 
 
 async def test_graphiql_is_served_to_browsers(http):

@@ -36,8 +36,9 @@ async def test_a_socket_that_never_sends_connection_init_is_closed_4408(database
     async with app_server(settings_for(database_url, ws_init_timeout_seconds=0.5)) as (host, svc, _api):
         async with connect(f"ws://{host}/graphql", subprotocols=[PROTOCOL]) as ws:
             started = time.monotonic()
-            code, _reason = await closed(ws, within=5)
+            code, reason = await closed(ws, within=5)
             assert code == 4408 and 0.4 < time.monotonic() - started < 3
+            assert reason == "no connection_init within 0.5 s of connecting"
         # One that sends it in time is served as usual.
         clinic_id, key = await create_clinic(svc.db, "Timely Imaging")
         async with GraphQLWS.connect(f"ws://{host}/graphql", token=key) as client:

@@ -1,19 +1,17 @@
 """Malformed requests are the client's error, answered with a code, never a server fault (a bare
 HTTP 500 or INTERNAL_SERVER_ERROR), and they store nothing."""
 
-import asyncio
 import json
 
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
 
 from autoscribe.core.request_json import MAX_DEPTH
 from autoscribe.db.models import Study
 from autoscribe.operations.validation import MAX_FILTER_TEXT
 from tests.support.people_helpers import count, invite
 from tests.support.studies_helpers import CREATE
-from tests.support.ws_client import GraphQLWS, PROTOCOL
+from tests.support.ws_client import PROTOCOL, GraphQLWS, closed_by, closed_by_server
 
 ME = "{ me { clinicId } }"
 DEEP = "[" * 5000 + "]" * 5000
@@ -119,27 +117,6 @@ async def test_malformed_bodies_get_a_graphql_shaped_400(http, clinic):
 async def test_malformed_get_requests_get_a_graphql_shaped_400(http, clinic):
     for variables in ('{"a": %s}' % DEEP, "[1]", '"x"', "{"):
         refusal_of(await http.get("/graphql", params={"query": ME, "variables": variables}, headers=auth(clinic)))
-
-
-async def closed_by(ws_url, frames: list[str], *, init: str | None = None) -> tuple[int, str]:
-    """Send `frames` on a new socket (after connection_init with `init`, if given): the close code and reason."""
-    async with connect(ws_url, subprotocols=[PROTOCOL], open_timeout=10) as ws:
-        if init is not None:
-            await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {init}"}}))
-            assert json.loads(await ws.recv())["type"] == "connection_ack"
-        for frame in frames:
-            await ws.send(frame)
-        await closed_by_server(ws)
-        return ws.close_code, ws.close_reason
-
-
-async def closed_by_server(ws) -> int | None:
-    """Read until the server closes the socket (within 10 s): its close code."""
-    with pytest.raises(ConnectionClosed):
-        async with asyncio.timeout(10):
-            while True:
-                await ws.recv()
-    return ws.close_code
 
 
 BAD_FRAMES = [

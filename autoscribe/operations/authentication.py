@@ -103,6 +103,20 @@ def bearer_from_header(value: str | None) -> str | None:
     return token.strip()
 
 
+def _check_session_user(user: User | None, payload: dict) -> None:
+    """Unauthenticated, saying why, unless the session token's user still holds it."""
+    if user is None:
+        raise Unauthenticated("The session token's user does not exist.")
+    if user.clinic_id != payload.get("c"):
+        raise Unauthenticated("The session token is for another clinic than its user's.")
+    if user.status == enums.UserStatus.REVOKED:
+        raise Unauthenticated("The user's access has been revoked.")
+    if user.status != enums.UserStatus.ACTIVE:
+        raise Unauthenticated("The session token's user is not active.")
+    if user.token_epoch != payload.get("e"):
+        raise Unauthenticated("The session token has been revoked: create a new session.")
+
+
 async def authenticate(db: Database, signer: Signer, token: str | None) -> Principal:
     """The principal a bearer token stands for; Unauthenticated for anything else."""
     if not token:
@@ -113,34 +127,33 @@ async def authenticate(db: Database, signer: Signer, token: str | None) -> Princ
     if token.startswith(API_KEY_PREFIX):
         row = (
             await db.fetch(
-                select(ApiKey.id, Clinic.id, Clinic.name, ApiKey.last_used_at)
+                select(ApiKey.id, Clinic.id, Clinic.name, ApiKey.last_used_at, ApiKey.revoked_at)
                 .join(Clinic, Clinic.id == ApiKey.clinic_id)
-                .where(ApiKey.key_hash == hash_api_key(token), ApiKey.revoked_at.is_(None))
+                .where(ApiKey.key_hash == hash_api_key(token))
             )
         ).first()
         if row is None:
             raise Unauthenticated("The API key is not valid.")
+        if row[4] is not None:
+            raise Unauthenticated("The API key has been revoked.")
         # Not shown through the API: no clinic data version to bump (the response cache stays).
         await _record_use(db, ApiKey.last_used_at, row[0], row[3])
         return Principal(clinic_id=row[1], clinic_name=row[2], api_key_id=row[0])
     if token.startswith(SESSION_PREFIX):
-        payload = signer.verify("session", token[len(SESSION_PREFIX):])
+        payload, expired = signer.inspect("session", token[len(SESSION_PREFIX):])
         if not isinstance(payload, dict):
-            raise Unauthenticated("The session token is not valid or has expired.")
+            raise Unauthenticated("The session token is not valid.")
+        if expired:
+            raise Unauthenticated("The session token has expired: create a new session.")
         async with db.read() as session:
             row = (
                 await session.execute(
                     select(User, Clinic.name)
                     .join(Clinic, Clinic.id == User.clinic_id)
-                    .where(User.id == payload.get("u"), User.clinic_id == payload.get("c"))
+                    .where(User.id == payload.get("u"))
                 )
             ).first()
-        if (
-            row is None
-            or row[0].status != enums.UserStatus.ACTIVE
-            or row[0].token_epoch != payload.get("e")
-        ):
-            raise Unauthenticated("The session token is no longer valid.")
+        _check_session_user(row[0] if row is not None else None, payload)
         await record_login(db, row[0])
         return Principal(
             clinic_id=row[0].clinic_id,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, exists, func, not_, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from autoscribe.core.errors import BadInput
@@ -57,6 +57,10 @@ def _from_json(value: Any, col: InstrumentedAttribute) -> Any:
     return value
 
 
+async def _none_before() -> bool:
+    return False
+
+
 @dataclass
 class Page(Generic[T]):
     rows: list[T]
@@ -65,9 +69,16 @@ class Page(Generic[T]):
     # A row's signed cursor. Signing costs ~15 µs a row: made only for the rows whose cursor is
     # asked for (most worklists ask for the page's end cursor alone).
     sign: Callable[[T], str]
+    # Whether the list has rows at or before the `after` cursor (False without one): a query of
+    # its own, made only when asked for.
+    has_previous: Callable[[], Awaitable[bool]] = _none_before
 
     def cursor(self, index: int) -> str:
         return self.sign(self.rows[index])
+
+    @property
+    def start_cursor(self) -> str | None:
+        return self.cursor(0) if self.rows else None
 
     @property
     def end_cursor(self) -> str | None:
@@ -97,6 +108,7 @@ async def paginate(
     """
     check_first(first)
     paged = query
+    has_previous = _none_before
     if after is not None:
         payload = signer.verify("cursor", after)
         if (
@@ -109,9 +121,14 @@ async def paginate(
         ):
             raise BadInput("Not a valid cursor for this list.", field="after")
         try:
-            paged = paged.where(order.after(payload[2]))
+            later = order.after(payload[2])
         except (TypeError, ValueError):
             raise BadInput("Not a valid cursor for this list.", field="after") from None
+        paged = paged.where(later)
+
+        async def has_previous() -> bool:
+            earlier = query.where(not_(later)).order_by(None)
+            return bool((await db.fetch(select(exists(earlier)))).scalar())
     paged = paged.order_by(*order.order_by()).limit(first + 1)
     async with db.read() as session:
         rows = list((await session.scalars(paged)).all())
@@ -124,4 +141,4 @@ async def paginate(
     async def count() -> int:
         return (await db.fetch(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one()
 
-    return Page(rows=rows, has_next=has_next, count=count, sign=sign)
+    return Page(rows=rows, has_next=has_next, count=count, sign=sign, has_previous=has_previous)

@@ -17,6 +17,23 @@ T = TypeVar("T")
 class PageInfo:
     has_next_page: bool = strawberry.field(description="Whether items follow this page: ask again with after: endCursor.")
     end_cursor: str | None = strawberry.field(description="The cursor of the page's last item; null when the page is empty.")
+    _page: strawberry.Private[Page]
+
+    @strawberry.field(
+        description="The cursor of the page's first edge (null when the page is empty), as the Relay "
+        "connection spec's startCursor. Paging is forward only: pass endCursor as `after` for the next page."
+    )
+    def start_cursor(self) -> str | None:
+        return self._page.start_cursor  # signed only when asked for
+
+    @strawberry.field(
+        description="Whether the list has items before this page: with `after`, true when items at or "
+        "before that cursor remain in the list (the earlier pages' items, as the filter sees them now); "
+        "without `after`, the page starts the list and this is false. Asking for it costs one more "
+        "database query."
+    )
+    async def has_previous_page(self) -> bool:
+        return await self._page.has_previous()
 
 
 def _cursor(root: Any) -> str:
@@ -51,6 +68,6 @@ class Connection(Generic[T]):
         return cls(
             edges=[Edge(_page=page, _index=i, node=n) for i, n in enumerate(nodes)],
             nodes=nodes,
-            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor),
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.end_cursor, _page=page),
             _page=page,
         )

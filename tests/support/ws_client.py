@@ -128,3 +128,29 @@ class GraphQLWS:
         closed = {"type": "closed", "code": self.ws.close_code, "reason": self.ws.close_reason or ""}
         for sub in self.subscriptions.values():
             await sub.messages.put(closed)
+
+
+async def closed_by_server(ws: ClientConnection) -> int | None:
+    """Read until the server closes the socket (within 10 s): its close code."""
+    try:
+        async with asyncio.timeout(10):
+            while True:
+                await ws.recv()
+    except ConnectionClosed:
+        return ws.close_code
+    raise AssertionError("the server did not close the socket")  # pragma: no cover - recv loops until it does
+
+
+async def closed_by(url: str, frames: list[str], *, init: str | None = None, subprotocols=(PROTOCOL,),
+                    headers: dict | None = None) -> tuple[int | None, str]:
+    """Send `frames` on a new socket (after connection_init with the token `init`, if given): the
+    close code and reason the server ends it with."""
+    async with connect(url, subprotocols=list(subprotocols) or None, additional_headers=headers,
+                       open_timeout=10) as ws:
+        if init is not None:
+            await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {init}"}}))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+        for frame in frames:
+            await ws.send(frame)
+        await closed_by_server(ws)
+        return ws.close_code, ws.close_reason or ""

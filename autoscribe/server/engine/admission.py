@@ -6,6 +6,9 @@ what fragments bring together too (OverlappingFieldsCanBeMerged compares the fie
 graphql-core 3.3 memoises fragment pairs (22 levels of doubling validate in 3 ms), but nothing of a
 refused document should depend on that.
 
+A document of several operations must name the one to run (GraphQL's GetOperation); Strawberry
+would run the first.
+
 A caller without a valid token learns nothing about the schema: no introspection (`__schema`,
 `__type`; `__typename` stays) and no "Did you mean …?" suggestions in error messages.
 """
@@ -15,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 
-from graphql import FieldNode, GraphQLError, ValidationRule
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, ValidationRule
 from strawberry.extensions import ValidationCache
 
 from autoscribe.server.engine.cost import FragmentCycle, cost_error, query_cost
@@ -58,6 +61,10 @@ def without_suggestions(errors: list[GraphQLError] | None) -> list[GraphQLError]
     ]
 
 
+def _operation_count(document) -> int:
+    return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+
+
 class Admission(ValidationCache):
     """Cost first, then the cached validation, with introspection refused for anonymous callers.
 
@@ -69,6 +76,13 @@ class Admission(ValidationCache):
 
     async def on_validate(self) -> AsyncIterator[None]:
         ec = self.execution_context
+        if ec._provided_operation_name is None and _operation_count(ec.graphql_document) > 1:
+            ec.pre_execution_errors = [GraphQLError(
+                "The document has several operations: name the one to run in operationName.",
+                extensions={"code": "BAD_USER_INPUT", "field": "operationName"},
+            )]
+            yield
+            return
         try:
             cost = query_cost(ec.schema._schema, ec.graphql_document, ec.operation_name, ec.variables)
         except FragmentCycle as cycle:

@@ -1,9 +1,12 @@
 """The GraphQL front door as an ASGI app: Strawberry's `GraphQL` with the engine's overrides.
 
-Over HTTP, a query may be answered from the response cache (execute_single) and its answer is kept
-encoded (encode_json); Strawberry's own refusals (bad JSON, no query, ...) get a JSON body with a
-code. Over WebSocket, graphql-transport-ws only (autoscribe.server.engine.ws_limits), a connection
-needs a valid token and a slot of its key (on_ws_connect), and the `next` messages of a shared
+Over HTTP, GraphQL over HTTP's media types and statuses (engine.http_media): the answer is in the
+type the Accept header asks for, an answer stopped before execution has no `data` entry, and
+Strawberry's own refusals (bad JSON, no query, ...) get a JSON body with a code; a mutation over GET
+is 405. A query may be answered from the response cache (execute_single) and its answer is kept
+encoded (encode_json). Over WebSocket, graphql-transport-ws only (autoscribe.server.engine.ws_limits), a connection
+needs a valid token and a slot of its key (on_ws_connect), a refusal says what was wrong in its
+close reason (autoscribe.server.engine.ws_refusals), and the `next` messages of a shared
 subscription are encoded once (autoscribe.server.engine.multicast.SharedJson). What of Strawberry's
 this relies on beyond its documented API is listed in autoscribe.server.engine.upstream.
 """
@@ -14,26 +17,30 @@ from datetime import timedelta
 
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 
 from autoscribe.core.errors import Unauthenticated
 from autoscribe.core import request_json
 from autoscribe.server.context import Context
+from autoscribe.server.engine import http_media
 from autoscribe.server.engine.gc_after_bursts import CollectAfterBursts
 from autoscribe.server.engine.input_text import bad_text_in_variables
 from autoscribe.server.engine.multicast import SharedJson
 from autoscribe.server.engine.response_cache import Encoded, ResponseCache
 from autoscribe.server.engine.schema import build_schema
 from autoscribe.server.engine.ws_limits import ConnectionSlots, PendingSockets, TransportWSHandler
+from autoscribe.server.engine.ws_refusals import RefusingSocket, refused_token
 from autoscribe.server.services import ServerServices
 
 
 class GraphQLApp(GraphQL):
     graphql_transport_ws_handler_class = TransportWSHandler
+    websocket_adapter_class = RefusingSocket
 
     def __init__(self, svc: ServerServices, **kwargs):
         super().__init__(
@@ -53,10 +60,18 @@ class GraphQLApp(GraphQL):
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
+            request = Request(scope, receive=receive)
+            media_type = http_media.negotiate(request.headers.get("accept"))
+            request.state.media_type = media_type
+            if media_type is None and not self.should_render_graphql_ide(request):
+                response = _refusal(HTTPException(406, http_media.NOT_ACCEPTABLE), None)
+                return await response(scope, receive, send)
             try:
-                response = await self.run(Request(scope, receive=receive))
+                response = await self.run(request)
             except HTTPException as refused:
-                response = _refusal(refused)
+                response = _refusal(refused, media_type)
+            else:
+                _in_media_type(request, response)
             return await response(scope, receive, send)
         if scope["type"] != "websocket":
             return await super().__call__(scope, receive, send)
@@ -88,6 +103,19 @@ class GraphQLApp(GraphQL):
             if not isinstance(item.operation_name, (str, type(None))):
                 raise HTTPException(400, "The GraphQL operation's `operationName` must be a string or null, if provided.")
         return data
+
+    async def process_result(self, request, result):
+        """An answer stopped before execution has no `data` entry (it was never executed), and its
+        status depends on the media type (engine.http_media); _in_media_type applies it."""
+        body = await super().process_result(request, result)
+        state = request.state
+        if isinstance(result, PreExecutionError):
+            body.pop("data", None)
+            codes = [(e.extensions or {}).get("code", "") for e in result.errors or ()]
+            state.graphql_status = http_media.request_error_status(state.media_type, codes)
+        else:
+            state.graphql_status = 200
+        return body
 
     async def get_context(self, request, response) -> Context:
         return Context(self.svc, request, response)
@@ -124,20 +152,38 @@ class GraphQLApp(GraphQL):
         return result
 
     async def on_ws_connect(self, context: Context):
-        """A WebSocket without a valid token (in connection_init or the upgrade request) is closed, 4403;
-        one over its key's (or user's) max_connections_per_key in this process, 4429."""
+        """A WebSocket without a valid token (in connection_init or the upgrade request) is closed, 4403,
+        saying what is wrong with it; one over its key's (or user's) max_connections_per_key in this
+        process, 4429."""
         try:
             principal = await context.principal(fresh=True)
-        except Unauthenticated:
-            raise ConnectionRejectionError() from None
+        except Unauthenticated as error:
+            raise refused_token(context, error) from None
         self.connections.acquire(context.request.scope, principal)
         self.bursts.connected()
 
 
-def _refusal(refused: HTTPException) -> JSONResponse:
-    """A request Strawberry refuses before executing (a body that is not JSON, no query, an unknown
-    operationName, a mutation over GET, ...): its HTTP status, with a GraphQL error and a code in
-    the body, as clients read every other error (Strawberry's own answer is plain text)."""
-    code = {404: "NOT_FOUND"}.get(refused.status_code, "BAD_USER_INPUT")
-    return JSONResponse({"errors": [{"message": refused.reason, "extensions": {"code": code}}]},
-                        status_code=refused.status_code)
+def _in_media_type(request: Request, response: Response) -> None:
+    """A GraphQL answer (not GraphiQL's page) in the negotiated media type, with its status."""
+    status = getattr(request.state, "graphql_status", None)
+    media_type = request.state.media_type
+    if status is None or media_type is None:
+        return
+    response.headers["content-type"] = http_media.CONTENT_TYPES[media_type]
+    response.status_code = status
+    if status == 401:
+        response.headers["www-authenticate"] = "Bearer"
+
+
+def _refusal(refused: HTTPException, media_type: str | None) -> JSONResponse:
+    """A request Strawberry refuses before executing (a body that is not JSON, no query, a mutation
+    over GET, ...): its HTTP status, with a GraphQL error and a code in the body, as clients read
+    every other error (Strawberry's own answer is plain text). A mutation over GET is 405 (the spec's
+    status; Strawberry says 400)."""
+    status, headers, reason = refused.status_code, {}, refused.reason
+    if isinstance(refused.__cause__, InvalidOperationTypeError):
+        status, headers["allow"] = 405, "POST"
+        reason = "Mutations are sent with POST: GET runs queries only."
+    code = {404: "NOT_FOUND"}.get(status, "BAD_USER_INPUT")
+    return JSONResponse({"errors": [{"message": reason, "extensions": {"code": code}}]}, status_code=status,
+                        headers=headers, media_type=http_media.CONTENT_TYPES[media_type or http_media.JSON])

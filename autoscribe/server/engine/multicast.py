@@ -55,6 +55,7 @@ from graphql import (
 )
 from starlette.websockets import WebSocket
 from strawberry.types import ExecutionResult
+from strawberry.types.execution import PreExecutionError
 
 from autoscribe.core.principal import Principal
 from autoscribe.server.context import Context
@@ -327,6 +328,13 @@ class Group:
                 try:
                     item = await anext(source)
                 except StopAsyncIteration:
+                    break
+                if isinstance(item, PreExecutionError):
+                    # Refused before it ran (validation, variables, a limit): each member's own
+                    # stream hands it to Strawberry as its first result, which goes out as the
+                    # protocol's `error` message, not as a `next`.
+                    for member in list(self.members):
+                        member.push(item)
                     break
                 if self.registry.revocations.version != self.revocations_seen:
                     self.drop_revoked()

@@ -10,7 +10,7 @@ from graphql import GraphQLError
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 
@@ -29,6 +29,27 @@ def _arg(args: tuple, kwargs: dict, name: str, position: int):
     return kwargs.get(name, args[position] if len(args) > position else None)
 
 
+def _before_execution(result: ExecutionResult) -> ExecutionResult:
+    """Variables that do not coerce stop a request before execution as surely as a validation
+    error, but graphql-core reports them in a plain result: no data, errors outside any field."""
+    if (
+        not isinstance(result, PreExecutionError)
+        and result.data is None
+        and result.errors
+        and all(error.path is None for error in result.errors)
+    ):
+        return PreExecutionError(data=None, errors=result.errors, extensions=result.extensions)
+    return result
+
+
+def _operation_not_found(exc: CannotGetOperationTypeError) -> GraphQLError:
+    if exc.operation_name is None:  # (several operations are refused by engine.admission)
+        message = "The document has no operation to run."
+    else:
+        message = f'Unknown operation named "{exc.operation_name}".'
+    return GraphQLError(message, extensions={"code": "BAD_USER_INPUT", "field": "operationName"})
+
+
 class AutoScribeSchema(strawberry.Schema):
     """Every result leaves through engine.errors.present: codes on all errors, internals masked."""
 
@@ -42,17 +63,19 @@ class AutoScribeSchema(strawberry.Schema):
         if allowed is not None and OperationType.SUBSCRIPTION in allowed:
             kwargs["allowed_operation_types"] = set(allowed) - {OperationType.SUBSCRIPTION}
         if (refused := bad_text_in_variables(_arg(args, kwargs, "variable_values", 1))) is not None:
-            result = ExecutionResult(data=None, errors=[refused])
+            result = PreExecutionError(data=None, errors=[refused])
         else:
             try:
-                result = await super().execute(*args, **kwargs)
+                result = _before_execution(await super().execute(*args, **kwargs))
             except InvalidOperationTypeError as exc:
                 if exc.operation_type is not OperationType.SUBSCRIPTION:
-                    raise
-                result = ExecutionResult(data=None, errors=[GraphQLError(
+                    raise  # a mutation over GET: refused by the front door (engine.asgi), 405
+                result = PreExecutionError(data=None, errors=[GraphQLError(
                     "Subscriptions are served over WebSocket (graphql-transport-ws) at /graphql.",
                     extensions={"code": "BAD_USER_INPUT"},
                 )])
+            except CannotGetOperationTypeError as exc:
+                result = PreExecutionError(data=None, errors=[_operation_not_found(exc)])
         context = _arg(args, kwargs, "context_value", 2)
         if result.errors and await anonymous(context):
             # Variable coercion names enum values too ("Did you mean the enum value …?").

@@ -134,6 +134,37 @@ def _refusals() -> str | None:
                   _source_has(strawberry.asgi.GraphQL.run, "raise HTTPException("))
 
 
+def _http_answers() -> str | None:
+    from strawberry.asgi import GraphQL
+    from strawberry.http.async_base_view import AsyncBaseHTTPView
+
+    return _first(
+        _parameters(GraphQL.process_result, ["self", "request", "result"]),
+        _parameters(GraphQL.should_render_graphql_ide, ["self", "request"]),
+        # A mutation over GET: the HTTPException's cause tells it apart (engine.asgi answers 405).
+        _source_has(AsyncBaseHTTPView.execute_single, "except InvalidOperationTypeError as e:", ") from e"),
+        # Every single answer goes through process_result, then create_response.
+        _source_has(AsyncBaseHTTPView.run, "await self.process_result(request=request, result=result)",
+                    "return self.create_response("),
+    )
+
+
+def _ws_closes() -> str | None:
+    from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+    from strawberry.http.async_base_view import AsyncBaseHTTPView
+
+    handler = _handler()
+    if GraphQL.websocket_adapter_class is not ASGIWebSocketAdapter:
+        return "GraphQL.websocket_adapter_class is no longer ASGIWebSocketAdapter."
+    return _first(
+        _parameters(ASGIWebSocketAdapter.close, ["self", "code", "reason"]),
+        _source_has(AsyncBaseHTTPView.run, "self.websocket_adapter_class(self, request, websocket_response)",
+                    "await websocket.close(4406,"),
+        _source_has(handler.handle_subscribe, "close(code=4401"),
+        _source_has(handler.handle_connection_init_timeout, "close(code=4408"),
+    )
+
+
 def _ws_arguments() -> str | None:
     from strawberry.asgi import GraphQL
     from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
@@ -191,6 +222,15 @@ def _operation_errors() -> str | None:
     if not issubclass(PreExecutionError, ExecutionResult):
         return "PreExecutionError is no longer an ExecutionResult."
     return None
+
+
+def _provided_operation_name() -> str | None:
+    from strawberry.types.execution import ExecutionContext
+
+    return _first(
+        _source_has(ExecutionContext.__post_init__, "self._provided_operation_name = provided_operation_name"),
+        _source_has(ExecutionContext.operation_name.fget, "get_first_operation("),
+    )
 
 
 def _validation_cache() -> str | None:
@@ -437,6 +477,17 @@ RELIANCES: list[Reliance] = [
     Reliance("GraphQL.__call__ refusals", "strawberry-graphql",
              "requests Strawberry refuses raise cross_web.HTTPException (status_code, reason) from run()",
              ENGINE + "asgi.py (GraphQLApp.__call__, _refusal)", _refusals),
+    Reliance("GraphQL.process_result and the HTTP answer's way", "strawberry-graphql",
+             "process_result sees each single result before create_response; a mutation over GET raises "
+             "HTTPException from InvalidOperationTypeError; should_render_graphql_ide takes the request",
+             ENGINE + "asgi.py (GraphQLApp.__call__, process_result, _refusal)", _http_answers),
+    Reliance("websocket_adapter_class and Strawberry's own closes", "strawberry-graphql",
+             "every close goes through the adapter's close(code, reason); Strawberry closes 4401, 4406 and "
+             "4408 itself, for a subscribe before the ack, a subprotocol, the init timeout",
+             ENGINE + "ws_refusals.py (RefusingSocket)", _ws_closes),
+    Reliance("ExecutionContext._provided_operation_name", "strawberry-graphql",
+             "None when the request names no operation (operation_name then falls back to the first)",
+             ENGINE + "admission.py (Admission.on_validate)", _provided_operation_name),
     Reliance("connection_init_wait_timeout", "strawberry-graphql",
              "GraphQL() takes it (and max_subscriptions_per_connection) and closes a socket 4408 after it; "
              "the handler class is set through graphql_transport_ws_handler_class",

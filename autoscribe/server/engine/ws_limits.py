@@ -16,8 +16,9 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 from autoscribe.core.principal import Principal
 from autoscribe.server.engine.ws_messages import invalid_reason
 from autoscribe.server.engine import multicast
+from autoscribe.server.engine.ws_refusals import BAD_INIT_PAYLOAD, BAD_REQUEST, TOO_MANY, Refused
 
-CLOSE_CODE = 4429
+CLOSE_CODE = TOO_MANY
 REASON = "Too many connections for this key"
 PENDING_REASON = "Too many connections waiting for connection_init from this address"
 # Where a WebSocket's ASGI scope keeps the key of the slot it holds.
@@ -25,8 +26,11 @@ SCOPE_KEY = "autoscribe.ws_slot"
 PENDING_SCOPE_KEY = "autoscribe.ws_pending"
 
 
-class TooManyConnections(Exception):
+class TooManyConnections(Refused):
     """Raised by on_ws_connect: the connection is closed with CLOSE_CODE and REASON."""
+
+    def __init__(self, reason: str = REASON):
+        super().__init__(CLOSE_CODE, reason)
 
 
 def principal_key(principal: Principal) -> str:
@@ -97,8 +101,9 @@ class PendingSockets(_Counts):
 class TransportWSHandler(BaseGraphQLTransportWSHandler):
     """graphql-transport-ws, refusing a connection over its principal's limit with 4429, one more
     socket waiting for connection_init from its address with 4429, an invalid message with 4400
-    (engine.ws_messages), and a subscription over the connection's limit with an error that has
-    a code (Strawberry's has none)."""
+    (engine.ws_messages), a connection_init refused by on_ws_connect with the code and reason it
+    gives (engine.ws_refusals), and a subscription over the connection's limit with an error that
+    has a code (Strawberry's has none)."""
 
     async def handle(self) -> None:
         scope = self.context.request.scope
@@ -139,7 +144,13 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
 
     async def handle_connection_init(self, message) -> None:
         self.view.pending.leave(self.context.request.scope)
+        payload = message.get("payload")
+        if payload is None:  # the protocol's payload is optional (or null): no token, then
+            message = {**message, "payload": {}}
+        elif not isinstance(payload, dict):
+            await self.websocket.close(code=BAD_REQUEST, reason=BAD_INIT_PAYLOAD)
+            return
         try:
             await super().handle_connection_init(message)
-        except TooManyConnections as refused:
-            await self.websocket.close(code=CLOSE_CODE, reason=str(refused))
+        except Refused as refused:
+            await self.websocket.close(code=refused.code, reason=refused.reason)
