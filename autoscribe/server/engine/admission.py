@@ -58,6 +58,17 @@ def without_suggestions(errors: list[GraphQLError] | None) -> list[GraphQLError]
     ]
 
 
+def _note_kind(ec) -> None:
+    """An HTTP request's kind (query, mutation), now that its document is parsed: the access log's
+    and /metrics' (a WebSocket's operations are counted by its handler, engine.ws_limits)."""
+    request = getattr(ec.context, "request", None)
+    if request is not None and request.scope.get("type") == "http":
+        try:
+            request.state.kind = ec.operation_type.value
+        except RuntimeError:  # no operation of that name: refused as such
+            pass
+
+
 class Admission(ValidationCache):
     """Cost first, then the cached validation, with introspection refused for anonymous callers.
 
@@ -69,6 +80,7 @@ class Admission(ValidationCache):
 
     async def on_validate(self) -> AsyncIterator[None]:
         ec = self.execution_context
+        _note_kind(ec)
         try:
             cost = query_cost(ec.schema._schema, ec.graphql_document, ec.operation_name, ec.variables)
         except FragmentCycle as cycle:

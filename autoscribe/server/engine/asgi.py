@@ -35,9 +35,9 @@ from autoscribe.server.services import ServerServices
 class GraphQLApp(GraphQL):
     graphql_transport_ws_handler_class = TransportWSHandler
 
-    def __init__(self, svc: ServerServices, **kwargs):
+    def __init__(self, svc: ServerServices, *, schema_extensions=(), **kwargs):
         super().__init__(
-            build_schema(svc.settings),
+            build_schema(svc.settings, schema_extensions),
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             max_subscriptions_per_connection=svc.settings.max_subscriptions_per_connection,
             connection_init_wait_timeout=timedelta(seconds=svc.settings.ws_init_timeout_seconds),
@@ -50,19 +50,32 @@ class GraphQLApp(GraphQL):
         self.pending = PendingSockets(svc.settings.max_pending_connections_per_address)
         self.bursts = CollectAfterBursts()
         self._shared_json = SharedJson()
+        # For /metrics (autoscribe.server.metrics): open sockets, running subscriptions, `next`
+        # messages sent through Strawberry (the shared subscriptions' direct writes are
+        # svc.groups.written), and where each operation answered is counted (None: nowhere).
+        self.sockets_open = 0
+        self.subscriptions_active = 0
+        self.sent_next = 0
+        self.metrics = None
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
+            # The access log and /metrics count it as a GraphQL request; engine.admission names its
+            # kind once the document is parsed.
+            scope.setdefault("state", {}).setdefault("kind", "unknown")
             try:
                 response = await self.run(Request(scope, receive=receive))
             except HTTPException as refused:
                 response = _refusal(refused)
+                scope["state"]["outcome"] = "error:" + _refusal_code(refused)
             return await response(scope, receive, send)
         if scope["type"] != "websocket":
             return await super().__call__(scope, receive, send)
+        self.sockets_open += 1
         try:
             await super().__call__(scope, receive, send)
         finally:
+            self.sockets_open -= 1
             # However the socket ended: closed by the client, an error, the server shutting down.
             self.connections.release(scope)
 
@@ -114,7 +127,8 @@ class GraphQLApp(GraphQL):
                     principal, request_data.query, request_data.variables, request_data.operation_name
                 )
         if key is not None and (data := self.responses.get(key)) is not None:
-            request.state.operation = request_data.operation_name or "query"
+            request.state.operation = request_data.operation_name or "-"
+            request.state.kind = "query"
             request.state.outcome = "ok (cached)"
             return ExecutionResult(data=data, errors=None)
         result = await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
@@ -138,6 +152,9 @@ def _refusal(refused: HTTPException) -> JSONResponse:
     """A request Strawberry refuses before executing (a body that is not JSON, no query, an unknown
     operationName, a mutation over GET, ...): its HTTP status, with a GraphQL error and a code in
     the body, as clients read every other error (Strawberry's own answer is plain text)."""
-    code = {404: "NOT_FOUND"}.get(refused.status_code, "BAD_USER_INPUT")
-    return JSONResponse({"errors": [{"message": refused.reason, "extensions": {"code": code}}]},
+    return JSONResponse({"errors": [{"message": refused.reason, "extensions": {"code": _refusal_code(refused)}}]},
                         status_code=refused.status_code)
+
+
+def _refusal_code(refused: HTTPException) -> str:
+    return {404: "NOT_FOUND"}.get(refused.status_code, "BAD_USER_INPUT")
