@@ -27,7 +27,7 @@ from autoscribe.server.services import ServerServices
 # their own; the rest are counted as "(other)".
 MAX_OPERATIONS = 200
 MAX_CHILDREN = 10_000
-_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,99}")
+_NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z.]{0,99}")  # GraphQL names; REST operation IDs have dots
 # Seconds: most answers take milliseconds; a slow mutation (a PDF) or a stalled database, seconds.
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 

@@ -59,14 +59,16 @@ def without_suggestions(errors: list[GraphQLError] | None) -> list[GraphQLError]
 
 
 def _note_kind(ec) -> None:
-    """An HTTP request's kind (query, mutation), now that its document is parsed: the access log's
-    and /metrics' (a WebSocket's operations are counted by its handler, engine.ws_limits)."""
+    """An HTTP request's kind (query, mutation) and operation name (the document's, when the
+    request gives none), now that its document is parsed: for the access log and /metrics (a
+    WebSocket's operations are counted by its handler, engine.ws_limits)."""
     request = getattr(ec.context, "request", None)
     if request is not None and request.scope.get("type") == "http":
         try:
             request.state.kind = ec.operation_type.value
         except RuntimeError:  # no operation of that name: refused as such
-            pass
+            return
+        request.state.operation = ec.operation_name
 
 
 class Admission(ValidationCache):

@@ -25,7 +25,7 @@ from autoscribe.core import request_json
 from autoscribe.server.context import Context
 from autoscribe.server.engine.gc_after_bursts import CollectAfterBursts
 from autoscribe.server.engine.input_text import bad_text_in_variables
-from autoscribe.server.engine.multicast import SharedJson
+from autoscribe.server.engine.multicast import SharedJson, operation_of
 from autoscribe.server.engine.response_cache import Encoded, ResponseCache
 from autoscribe.server.engine.schema import build_schema
 from autoscribe.server.engine.ws_limits import ConnectionSlots, PendingSockets, TransportWSHandler
@@ -127,8 +127,8 @@ class GraphQLApp(GraphQL):
                     principal, request_data.query, request_data.variables, request_data.operation_name
                 )
         if key is not None and (data := self.responses.get(key)) is not None:
-            request.state.operation = request_data.operation_name or "-"
-            request.state.kind = "query"
+            # Named as when executed (the document's name when the request gives none).
+            request.state.kind, request.state.operation = operation_of(request_data.query, request_data.operation_name)
             request.state.outcome = "ok (cached)"
             return ExecutionResult(data=data, errors=None)
         result = await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)

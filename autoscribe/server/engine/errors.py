@@ -84,6 +84,6 @@ def present(result, context, operation_name: str | None):
             noted.codes = codes
     state = getattr(getattr(context, "request", None), "state", None)
     if state is not None:
-        state.operation = operation_name or "-"
+        state.operation = operation_name or getattr(state, "operation", None) or "-"
         state.outcome = "error:" + ",".join(codes) if codes else "ok"
     return result

@@ -445,18 +445,19 @@ def _parse(query: str) -> DocumentNode | None:
         return None
 
 
-def operation_kind(query: Any, operation_name: str | None) -> str:
-    """"query", "mutation" or "subscription"; "unknown" for a document that does not parse or
-    has no such operation (it is refused as such)."""
+def operation_of(query: Any, operation_name: str | None) -> tuple[str, str | None]:
+    """The operation's kind ("query", "mutation" or "subscription"; "unknown" for a document that
+    does not parse or has no such operation, refused as such) and its name (the document's, when
+    the request names none)."""
     document = _parse(query) if isinstance(query, str) else None
     if document is None:
-        return "unknown"
+        return "unknown", operation_name
     for definition in document.definitions:
         if isinstance(definition, OperationDefinitionNode) and (
             operation_name is None or (definition.name is not None and definition.name.value == operation_name)
         ):
-            return definition.operation.value
-    return "unknown"
+            return definition.operation.value, definition.name.value if definition.name else None
+    return "unknown", operation_name
 
 
 def shareable(query: Any, variables: dict | None, operation_name: str | None) -> tuple[bool, bool] | None:

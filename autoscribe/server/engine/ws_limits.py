@@ -133,8 +133,8 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
             )
             await self.send_message({"id": message["id"], "type": "error", "payload": [error.formatted]})
             payload = message.get("payload") or {}
-            self._count(multicast.operation_kind(payload.get("query"), payload.get("operationName")),
-                        payload.get("operationName"), "RATE_LIMITED", None)
+            self._count(*multicast.operation_of(payload.get("query"), payload.get("operationName")),
+                        "RATE_LIMITED", None)
             return
         await super().handle_subscribe(message)
 
@@ -144,7 +144,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
         # The codes of the errors this operation is shown (engine.errors.present), for /metrics.
         outcome = OperationOutcome(self.context)
         OPERATION_OUTCOME.set(outcome)
-        kind = multicast.operation_kind(operation.query, operation.operation_name)
+        kind, name = multicast.operation_of(operation.query, operation.operation_name)
         subscription = kind == "subscription"
         started = time.perf_counter()
         self.view.subscriptions_active += subscription
@@ -152,7 +152,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
             await super().run_operation(operation)
         finally:
             self.view.subscriptions_active -= subscription
-            self._count(kind, operation.operation_name, ",".join(outcome.codes) or "OK",
+            self._count(kind, name, ",".join(outcome.codes) or "OK",
                         None if subscription else time.perf_counter() - started)
 
     def _count(self, kind: str, name: str | None, outcome: str, seconds: float | None) -> None:
