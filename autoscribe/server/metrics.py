@@ -15,7 +15,14 @@ import hmac
 import ipaddress
 import re
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.requests import Request
@@ -47,6 +54,8 @@ class Metrics:
     """The process's metrics: request counters and latencies, and a collector of its state."""
 
     def __init__(self, svc: ServerServices) -> None:
+        # No `_created` series beside each counter: they would double what is scraped and stored.
+        disable_created_metrics()
         self.svc = svc
         self.registry = CollectorRegistry(auto_describe=False)
         self.requests = Counter(
