@@ -7,20 +7,10 @@ import json
 import logging
 from datetime import datetime
 
-from autoscribe.operations.authentication import create_clinic
 from autoscribe.server.logs import REQUEST_ID, JsonFormatter
 from tests.support.live_server import ServeProcess, api_at
+from tests.support.operator import server_clinic
 from tests.support.studies_helpers import create_study
-
-
-async def _clinic_key(url: str) -> str:
-    from autoscribe.db.engine import Database
-
-    db = Database(url)
-    try:
-        return (await create_clinic(db, "Harbour Imaging"))[1]
-    finally:
-        await db.dispose()
 
 
 async def test_serve_writes_one_json_object_per_line_with_the_request_id(tmp_path):
@@ -28,7 +18,7 @@ async def test_serve_writes_one_json_object_per_line_with_the_request_id(tmp_pat
     log = tmp_path / "serve.log"
     server = await ServeProcess(url, log=log, log_format="json", env={"AUTOSCRIBE_LOG_LEVEL": "INFO"}).start()
     try:
-        key = await _clinic_key(url)
+        _clinic_id, key = await server_clinic(url)
         async with api_at(server.host) as api:
             response = await api.client.post(
                 "/graphql", json={"query": "query Mine { me { clinicId } }"}, headers={"Authorization": f"Bearer {key}"})

@@ -10,20 +10,10 @@ import subprocess
 import sys
 
 from tests.support.live_server import ServeProcess, api_at
+from tests.support.operator import server_clinic
 from tests.support.otlp_collector import OtlpCollector
 
 WORKLIST = "query Worklist { studies(first: 5) { totalCount nodes { id } } }"
-
-
-async def _clinic_key(url: str) -> str:
-    from autoscribe.db.engine import Database
-    from autoscribe.operations.authentication import create_clinic
-
-    db = Database(url)
-    try:
-        return (await create_clinic(db, "Riverside Imaging"))[1]
-    finally:
-        await db.dispose()
 
 
 async def test_the_spans_of_a_request_reach_the_collector_with_the_operation_name(tmp_path):
@@ -33,7 +23,7 @@ async def test_the_spans_of_a_request_reach_the_collector_with_the_operation_nam
         server = await ServeProcess(url, log=tmp_path / "serve.log", otlp_endpoint=collector.endpoint,
                                     env={"OTEL_BSP_SCHEDULE_DELAY": "200"}).start()
         try:
-            key = await _clinic_key(url)
+            _clinic_id, key = await server_clinic(url)
             async with api_at(server.host) as api:
                 assert (await api.ok(WORKLIST, token=key))["studies"]["totalCount"] == 0
             async with asyncio.timeout(30):
