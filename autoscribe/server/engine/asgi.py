@@ -52,7 +52,7 @@ class GraphQLApp(GraphQL):
         self._shared_json = SharedJson()
         # For /metrics (autoscribe.server.metrics): open sockets, running subscriptions, `next`
         # messages sent through Strawberry (the shared subscriptions' direct writes are
-        # svc.groups.written), and where each operation answered is counted (None: nowhere).
+        # svc.groups.written), and the metrics each operation is counted in (None: not counted).
         self.sockets_open = 0
         self.subscriptions_active = 0
         self.sent_next = 0
@@ -60,14 +60,15 @@ class GraphQLApp(GraphQL):
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
-            # The access log and /metrics count it as a GraphQL request; engine.admission names its
-            # kind once the document is parsed.
-            scope.setdefault("state", {}).setdefault("kind", "unknown")
+            # /metrics counts it as a GraphQL request (GraphiQL's page is not one); engine.admission
+            # names its kind once the document is parsed.
+            if scope["method"] == "POST" or b"query=" in scope.get("query_string", b""):
+                scope.setdefault("state", {}).setdefault("kind", "unknown")
             try:
                 response = await self.run(Request(scope, receive=receive))
             except HTTPException as refused:
                 response = _refusal(refused)
-                scope["state"]["outcome"] = "error:" + _refusal_code(refused)
+                scope.setdefault("state", {})["outcome"] = "error:" + _refusal_code(refused)
             return await response(scope, receive, send)
         if scope["type"] != "websocket":
             return await super().__call__(scope, receive, send)
