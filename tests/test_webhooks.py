@@ -36,6 +36,7 @@ from autoscribe.operations.webhooks import event_id
 from tests.support.clinics import Clinic, add_user, session_token
 from tests.support.settings import PG_URL, TEST_SECRET, settings_for
 from tests.support.live_server import RedisServer, ServeProcess, api_at, app_server, free_port, serving
+from tests.support.metrics import scrape
 from tests.support.reports_helpers import ADDENDUM, sign, signed_report
 
 ENDPOINT = "id url eventTypes enabled secret createdAt updatedAt"
@@ -162,6 +163,10 @@ async def test_a_signed_report_and_its_addendum_reach_the_receiver_verified_by_t
             (addendum["id"], "DELIVERED", 1, 200), (report["id"], "DELIVERED", 1, 200)]
         assert rows[1]["eventId"] == event.id and rows[0]["deliveredAt"] and rows[0]["nextAttemptAt"] is None
         assert [r["reportId"] for r in await deliveries(api, clinic.key, other["id"])] == [addendum["id"]]
+        # The operator sees the same on /metrics: three attempts, all delivered.
+        seen = await scrape(api.client)
+        assert [seen.value("autoscribe_webhook_attempts_total", outcome=o) for o in ("delivered", "retrying", "failed")] \
+            == [3, 0, 0]
 
 
 def _verifies(headers, body, secret) -> bool:

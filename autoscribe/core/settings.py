@@ -7,7 +7,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     # first and fail on the comma-separated form.
     cors_origins: Annotated[list[str], NoDecode] = []
     log_level: str = "INFO"
+    # "text": one human-readable line per record; "json": one JSON object per line (time, level,
+    # logger, message, request_id and the record's extra fields), for a log collector.
+    log_format: Literal["text", "json"] = "text"
+    # /metrics: with a token, only requests bearing it (Authorization: Bearer <token>); without one,
+    # only clients on the loopback (a Prometheus beside the process, or an SSH tunnel).
+    metrics_token: str | None = None
+    # OpenTelemetry traces are exported to this OTLP/HTTP collector (e.g. http://collector:4318);
+    # unset, nothing of OpenTelemetry is imported.
+    otlp_endpoint: str | None = None
     event_retention_days: int = 7
     # Old events are pruned this often (every process prunes; the deletes are idempotent).
     event_prune_interval_seconds: float = 3600
@@ -98,6 +107,16 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [o.strip() for o in value.split(",") if o.strip()]
         return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value):
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("metrics_token", "otlp_endpoint", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("public_url")
     @classmethod

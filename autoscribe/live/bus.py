@@ -148,6 +148,13 @@ class EventBus:
         """Connected, with the last round trip through the backend answered."""
         return self._connected.is_set()
 
+    @property
+    def state(self) -> str:
+        """"connected", "reconnecting" (started, the connection lost or not yet made), or "stopped"."""
+        if self._connected.is_set():
+            return "connected"
+        return "reconnecting" if self._tasks else "stopped"
+
     # Subscribers
 
     @contextlib.contextmanager

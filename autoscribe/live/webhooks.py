@@ -69,6 +69,8 @@ class WebhookWorker:
         # commits a second each wake-up would cost a pass of queries). A clinic whose first
         # endpoint is new is picked up by the next poll.
         self._clinics: set[str] | None = None
+        # Attempts made by this process, by outcome: delivered, retrying (to be tried again), failed.
+        self.attempts: dict[str, int] = {"delivered": 0, "retrying": 0, "failed": 0}
 
     async def after_commit(self, events: list) -> None:
         """A commit with events of a clinic that has endpoints: look at the log now rather than at
@@ -285,12 +287,16 @@ class WebhookWorker:
                       claimed_by=None, claimed_until=None)
         if error is None:
             values.update(status=Status.DELIVERED, delivered_at=now, next_attempt_at=None)
+            outcome = "delivered"
         else:
             next_at = now + timedelta(seconds=backoff(settings, attempts))
             if final or next_at > delivery.created_at + timedelta(seconds=settings.webhook_retry_window_seconds):
                 values.update(status=Status.FAILED, next_attempt_at=None)
+                outcome = "failed"
             else:
                 values.update(next_attempt_at=next_at)
+                outcome = "retrying"
+        self.attempts[outcome] += 1
         async with self.svc.db.write() as session:
             await session.execute(
                 update(WebhookDelivery)

@@ -101,6 +101,7 @@ class Endpoint:
         state = request.state
         request_id = getattr(state, "request_id", None) or uuid.uuid4().hex[:16]
         state.operation = self.operation_id
+        state.kind = "rest"
         try:
             principal = await principal_of(svc, request)
             query = read_all(self.query, request.query_params)

@@ -17,6 +17,7 @@ from autoscribe.rest import app as rest_app
 from autoscribe.server.engine.asgi import GraphQLApp
 from autoscribe.server.files import report_pdf
 from autoscribe.server.invitation_page import answer_invitation, show_invitation
+from autoscribe.server.metrics import Metrics
 from autoscribe.server.middleware import BodyLimit, RequestLog
 from autoscribe.server.reroute_page import open_reroute
 from autoscribe.server.services import ServerServices
@@ -25,7 +26,17 @@ from autoscribe.server.services import ServerServices
 def create_app(settings: Settings | None = None, services: ServerServices | None = None) -> Starlette:
     settings = settings or (services.settings if services else Settings())
     svc = services or ServerServices.from_settings(settings)
-    graphql = GraphQLApp(svc, allowed_origins=settings.cors_origins)
+    tracing = None
+    if settings.otlp_endpoint:
+        # Only then is OpenTelemetry imported at all.
+        from autoscribe.server.tracing import Tracing
+
+        tracing = Tracing(settings.otlp_endpoint, svc.db)
+    metrics = Metrics(svc)
+    graphql = GraphQLApp(svc, allowed_origins=settings.cors_origins,
+                         schema_extensions=tracing.schema_extensions() if tracing else ())
+    graphql.metrics = metrics
+    metrics.serve_graphql(graphql)
 
     async def healthz(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -49,6 +60,8 @@ def create_app(settings: Settings | None = None, services: ServerServices | None
         finally:
             await svc.stop()
             await svc.db.dispose()
+            if tracing is not None:
+                tracing.shutdown()  # the spans still batched are sent now
 
     app = Starlette(
         routes=[
@@ -56,6 +69,7 @@ def create_app(settings: Settings | None = None, services: ServerServices | None
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics.endpoint, methods=["GET"]),
             Route("/reroute/{token}", open_reroute, methods=["GET"]),
             Route("/files/reports/{report_id}.pdf", report_pdf, methods=["GET"]),
             Route("/invitations/{token}", show_invitation, methods=["GET"]),
@@ -64,7 +78,7 @@ def create_app(settings: Settings | None = None, services: ServerServices | None
             Mount(rest_app.MOUNT, routes=rest_app.routes(svc)),
         ],
         middleware=[
-            Middleware(RequestLog),
+            Middleware(RequestLog, metrics=metrics),
             Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
             Middleware(
                 CORSMiddleware,
@@ -79,4 +93,7 @@ def create_app(settings: Settings | None = None, services: ServerServices | None
     )
     app.state.services = svc
     app.state.graphql = graphql
+    app.state.metrics = metrics
+    if tracing is not None:
+        tracing.instrument_app(app)
     return app

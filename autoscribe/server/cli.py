@@ -19,11 +19,17 @@ log = logging.getLogger("autoscribe.cli")
 
 
 def _logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+    from autoscribe.server.logs import configure
+
+    configure(settings.log_level, settings.log_format)
+
+
+def _say(settings: Settings, text: str) -> None:
+    """A word to the operator on stderr: a log record when the logs are JSON (every line one object)."""
+    if settings.log_format == "json":
+        log.info(text)
+    else:
+        print(text, file=sys.stderr, flush=True)
 
 
 def _say_database(settings: Settings) -> None:
@@ -31,7 +37,7 @@ def _say_database(settings: Settings) -> None:
     run with other settings must not go unnoticed on a database of its own."""
     file = settings.sqlite_file
     new = " (new: it does not exist yet)" if file is not None and not file.exists() else ""
-    print(f"autoscribe: database {settings.database_label}{new}", file=sys.stderr, flush=True)
+    _say(settings, f"autoscribe: database {settings.database_label}{new}")
 
 
 def served_url(host: str, port: int) -> str:
@@ -159,13 +165,12 @@ def cmd_serve(settings: Settings, args) -> int:
     upgrade(settings.database_url)
     settings.signing_key  # noqa: B018 - make (or read) the development key before serving
     app = create_app(settings)
-    print(
+    _say(
+        settings,
         f"AutoScribe is serving at {url}\n"
         f"  GraphiQL:  {url}/graphql (open it in a browser)\n"
         f"  API key:   autoscribe create-clinic --name 'My Clinic'  (in another shell)\n"
         f"  Links:     {settings.public_url}\n  Events:    {settings.events_url}",
-        file=sys.stderr,
-        flush=True,
     )
     # Everything made so far (modules, the schema, the app) lives as long as the process: keep it out
     # of the collector's full passes, which otherwise rescan it and pause requests for ~100 ms.
@@ -176,6 +181,8 @@ def cmd_serve(settings: Settings, args) -> int:
         host=args.host,
         port=args.port,
         log_level=settings.log_level.lower(),
+        # JSON logs: uvicorn's records go through the root logger's JSON handler, not its own format.
+        **({"log_config": None} if settings.log_format == "json" else {}),
         access_log=False,
         # WebSockets: most connections are idle subscriptions, so what each one holds counts.
         # The sans-I/O implementation keeps no tasks per connection (the legacy one keeps three)

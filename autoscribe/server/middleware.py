@@ -1,4 +1,5 @@
-"""ASGI middleware: a request ID and one access-log line per request, and a body size limit."""
+"""ASGI middleware: a request ID, one access-log line and the request metrics per request, and a
+body size limit."""
 
 from __future__ import annotations
 
@@ -7,15 +8,21 @@ import logging
 import time
 import uuid
 
+from autoscribe.server.logs import REQUEST_ID
+from autoscribe.server.metrics import Metrics, outcome_label
+
 log = logging.getLogger("autoscribe.access")
 
 
 class RequestLog:
-    """Gives each HTTP request and WebSocket an ID (X-Request-ID) and logs one line when it ends:
-    method, path, GraphQL operation, status, outcome and duration."""
+    """Gives each HTTP request and WebSocket an ID (X-Request-ID, and the request_id of every log
+    record written while serving it) and logs one line when it ends: method, path, GraphQL
+    operation, status, outcome and duration. A GraphQL or REST request is counted in `metrics`
+    (a WebSocket's operations are counted one by one, by engine.ws_limits)."""
 
-    def __init__(self, app):
+    def __init__(self, app, metrics: Metrics | None = None):
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
@@ -23,6 +30,7 @@ class RequestLog:
         request_id = uuid.uuid4().hex[:16]
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
+        token = REQUEST_ID.set(request_id)
         started = time.perf_counter()
         status = {"code": None}
 
@@ -42,16 +50,22 @@ class RequestLog:
             status["code"] = 500
             raise
         finally:
-            log.info(
-                "request_id=%s %s %s op=%s status=%s outcome=%s duration_ms=%.1f",
-                request_id,
-                scope.get("method", "WS"),
-                scope.get("path"),
-                state.get("operation", "-"),
-                status["code"],
-                state.get("outcome", "-"),
-                (time.perf_counter() - started) * 1000,
-            )
+            seconds = time.perf_counter() - started
+            kind = state.get("kind")
+            if kind is not None and self.metrics is not None:
+                self.metrics.observe(kind, state.get("operation"), outcome_label(state.get("outcome"), status["code"]),
+                                     seconds)
+            fields = {
+                "method": scope.get("method", "WS"),
+                "path": scope.get("path"),
+                "operation": state.get("operation", "-"),
+                "status": status["code"],
+                "outcome": state.get("outcome", "-"),
+                "duration_ms": round(seconds * 1000, 1),
+            }
+            log.info("request_id=%s %s %s op=%s status=%s outcome=%s duration_ms=%.1f", request_id,
+                     *fields.values(), extra=fields)
+            REQUEST_ID.reset(token)
 
 
 class BodyLimit:
@@ -66,7 +80,7 @@ class BodyLimit:
             return await self.app(scope, receive, send)
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            return await self._refuse(send)
+            return await self._refuse(scope, send)
         seen = 0
 
         async def counted_receive():
@@ -81,9 +95,10 @@ class BodyLimit:
         try:
             await self.app(scope, counted_receive, send)
         except _TooLarge:
-            await self._refuse(send)
+            await self._refuse(scope, send)
 
-    async def _refuse(self, send):
+    async def _refuse(self, scope, send):
+        scope.setdefault("state", {})["outcome"] = "error:BAD_USER_INPUT"
         body = json.dumps(
             {"errors": [{"message": f"Request body over {self.max_bytes} bytes.", "extensions": {"code": "BAD_USER_INPUT"}}]}
         ).encode()

@@ -65,6 +65,19 @@ def _operation_count(document) -> int:
     return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
 
 
+def _note_kind(ec) -> None:
+    """An HTTP request's kind (query, mutation) and operation name (the document's, when the
+    request gives none), now that its document is parsed: for the access log and /metrics (a
+    WebSocket's operations are counted by its handler, engine.ws_limits)."""
+    request = getattr(ec.context, "request", None)
+    if request is not None and request.scope.get("type") == "http":
+        try:
+            request.state.kind = ec.operation_type.value
+        except RuntimeError:  # no operation of that name: refused as such
+            return
+        request.state.operation = ec.operation_name
+
+
 class Admission(ValidationCache):
     """Cost first, then the cached validation, with introspection refused for anonymous callers.
 
@@ -76,6 +89,7 @@ class Admission(ValidationCache):
 
     async def on_validate(self) -> AsyncIterator[None]:
         ec = self.execution_context
+        _note_kind(ec)
         if ec._provided_operation_name is None and _operation_count(ec.graphql_document) > 1:
             ec.pre_execution_errors = [GraphQLError(
                 "The document has several operations: name the one to run in operationName.",

@@ -30,7 +30,7 @@ from autoscribe.server.context import Context
 from autoscribe.server.engine import http_media
 from autoscribe.server.engine.gc_after_bursts import CollectAfterBursts
 from autoscribe.server.engine.input_text import bad_text_in_variables
-from autoscribe.server.engine.multicast import SharedJson
+from autoscribe.server.engine.multicast import SharedJson, operation_of
 from autoscribe.server.engine.response_cache import Encoded, ResponseCache
 from autoscribe.server.engine.schema import build_schema
 from autoscribe.server.engine.ws_limits import ConnectionSlots, PendingSockets, TransportWSHandler
@@ -42,9 +42,9 @@ class GraphQLApp(GraphQL):
     graphql_transport_ws_handler_class = TransportWSHandler
     websocket_adapter_class = RefusingSocket
 
-    def __init__(self, svc: ServerServices, **kwargs):
+    def __init__(self, svc: ServerServices, *, schema_extensions=(), **kwargs):
         super().__init__(
-            build_schema(svc.settings),
+            build_schema(svc.settings, schema_extensions),
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             max_subscriptions_per_connection=svc.settings.max_subscriptions_per_connection,
             connection_init_wait_timeout=timedelta(seconds=svc.settings.ws_init_timeout_seconds),
@@ -57,6 +57,13 @@ class GraphQLApp(GraphQL):
         self.pending = PendingSockets(svc.settings.max_pending_connections_per_address)
         self.bursts = CollectAfterBursts()
         self._shared_json = SharedJson()
+        # For /metrics (autoscribe.server.metrics): open sockets, running subscriptions, `next`
+        # messages sent through Strawberry (the shared subscriptions' direct writes are
+        # svc.groups.written), and the metrics each operation is counted in (None: not counted).
+        self.sockets_open = 0
+        self.subscriptions_active = 0
+        self.sent_next = 0
+        self.metrics = None
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
@@ -66,18 +73,25 @@ class GraphQLApp(GraphQL):
             if media_type is None and not self.should_render_graphql_ide(request):
                 response = _refusal(HTTPException(406, http_media.NOT_ACCEPTABLE), None)
                 return await response(scope, receive, send)
+            # /metrics counts it as a GraphQL request (GraphiQL's page is not one); engine.admission
+            # names its kind once the document is parsed.
+            if scope["method"] == "POST" or b"query=" in scope.get("query_string", b""):
+                scope.setdefault("state", {}).setdefault("kind", "unknown")
             try:
                 response = await self.run(request)
             except HTTPException as refused:
                 response = _refusal(refused, media_type)
+                scope.setdefault("state", {})["outcome"] = "error:" + _refusal_code(refused)
             else:
                 _in_media_type(request, response)
             return await response(scope, receive, send)
         if scope["type"] != "websocket":
             return await super().__call__(scope, receive, send)
+        self.sockets_open += 1
         try:
             await super().__call__(scope, receive, send)
         finally:
+            self.sockets_open -= 1
             # However the socket ended: closed by the client, an error, the server shutting down.
             self.connections.release(scope)
 
@@ -142,7 +156,8 @@ class GraphQLApp(GraphQL):
                     principal, request_data.query, request_data.variables, request_data.operation_name
                 )
         if key is not None and (data := self.responses.get(key)) is not None:
-            request.state.operation = request_data.operation_name or "query"
+            # Named as when executed (the document's name when the request gives none).
+            request.state.kind, request.state.operation = operation_of(request_data.query, request_data.operation_name)
             request.state.outcome = "ok (cached)"
             return ExecutionResult(data=data, errors=None)
         result = await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
@@ -184,6 +199,10 @@ def _refusal(refused: HTTPException, media_type: str | None) -> JSONResponse:
     if isinstance(refused.__cause__, InvalidOperationTypeError):
         status, headers["allow"] = 405, "POST"
         reason = "Mutations are sent with POST: GET runs queries only."
-    code = {404: "NOT_FOUND"}.get(status, "BAD_USER_INPUT")
+    code = _refusal_code(refused)
     return JSONResponse({"errors": [{"message": reason, "extensions": {"code": code}}]}, status_code=status,
                         headers=headers, media_type=http_media.CONTENT_TYPES[media_type or http_media.JSON])
+
+
+def _refusal_code(refused: HTTPException) -> str:
+    return {404: "NOT_FOUND"}.get(refused.status_code, "BAD_USER_INPUT")

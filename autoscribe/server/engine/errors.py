@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from contextvars import ContextVar
 
 from graphql import GraphQLError
 from strawberry.exceptions import MissingQueryError
@@ -55,15 +56,34 @@ def client_error(error: GraphQLError, request_id: str) -> GraphQLError:
     )
 
 
+class OperationOutcome:
+    """The error codes shown to one graphql-transport-ws operation (its outcome on /metrics): the
+    connection's request state is shared by all its operations, this is the operation's own."""
+
+    __slots__ = ("context", "codes")
+
+    def __init__(self, context) -> None:
+        self.context = context
+        self.codes: list[str] = []
+
+
+# Set by the connection's handler for the task of each operation (engine.ws_limits).
+OPERATION_OUTCOME: ContextVar[OperationOutcome | None] = ContextVar("operation_outcome", default=None)
+
+
 def present(result, context, operation_name: str | None):
     """Rewrite a result's errors for the client and note the outcome for the access log."""
     request_id = getattr(context, "request_id", "-")
     errors = getattr(result, "errors", None)
+    codes = []
     if errors:
         result.errors = [client_error(e, request_id) for e in errors]
+        codes = sorted({(e.extensions or {}).get("code", "?") for e in result.errors})
+        noted = OPERATION_OUTCOME.get()
+        if noted is not None and noted.context is context:
+            noted.codes = codes
     state = getattr(getattr(context, "request", None), "state", None)
     if state is not None:
-        state.operation = operation_name or "-"
-        codes = sorted({(e.extensions or {}).get("code", "?") for e in result.errors or []}) if errors else []
+        state.operation = operation_name or getattr(state, "operation", None) or "-"
         state.outcome = "error:" + ",".join(codes) if codes else "ok"
     return result

@@ -344,6 +344,8 @@ class Group:
                 note = self._note(item) if item.errors else None
                 for member in list(self.members):
                     if len(member.items) >= MEMBER_BACKLOG:
+                        self.registry.dropped_members += 1
+                        self.registry.dropped += len(member.items) + 1  # its backlog and this result
                         self._end(member, RateLimited(
                             "The subscriber fell too far behind; subscribe again with `after` the last cursor received."))
                     elif member.deliver(item, payload, note):
@@ -376,9 +378,12 @@ class Groups:
         self.revocations = svc.revocations if svc is not None else Revocations()
         self.revocations.on_revoked(self.revoked)
         # Results executed by groups, and results written to members' sockets directly (for the
-        # tests and for diagnosis).
+        # tests and for diagnosis; /metrics shows them, autoscribe.server.metrics).
         self.executions = 0
         self.written = 0
+        # Members dropped for falling MEMBER_BACKLOG behind, and the results they never got.
+        self.dropped_members = 0
+        self.dropped = 0
 
     def revoked(self, revocation: Revocation) -> None:
         """A principal of the clinic was revoked: its members leave their groups now."""
@@ -446,6 +451,21 @@ def _parse(query: str) -> DocumentNode | None:
         return parse(query)
     except GraphQLError:
         return None
+
+
+def operation_of(query: Any, operation_name: str | None) -> tuple[str, str | None]:
+    """The operation's kind ("query", "mutation" or "subscription"; "unknown" for a document that
+    does not parse or has no such operation, refused as such) and its name (the document's, when
+    the request names none)."""
+    document = _parse(query) if isinstance(query, str) else None
+    if document is None:
+        return "unknown", operation_name
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and (
+            operation_name is None or (definition.name is not None and definition.name.value == operation_name)
+        ):
+            return definition.operation.value, definition.name.value if definition.name else None
+    return "unknown", operation_name
 
 
 def shareable(query: Any, variables: dict | None, operation_name: str | None) -> tuple[bool, bool] | None:

@@ -119,7 +119,8 @@ class AutoScribeSchema(strawberry.Schema):
         return presented()
 
 
-def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+def build_schema(settings: Settings | None = None, extensions=()) -> strawberry.Schema:
+    """The schema; `extensions` are added after the limits (tracing: autoscribe.server.tracing)."""
     settings = settings or Settings()
     # The limits' validation rules are made once: QueryDepthLimiter and MaxAliasesLimiter would make
     # new rule classes for every request, and ValidationCache, which keys on the rules, would never hit.
@@ -141,6 +142,7 @@ def build_schema(settings: Settings | None = None) -> strawberry.Schema:
             partial(AddValidationRules, rules),
             # The query cost, then the cached validation (ValidationCache's, with rules for the caller).
             partial(Admission, max_cost=settings.max_query_cost, maxsize=256),
+            *extensions,
         ],
     )
 

@@ -10,6 +10,8 @@ init timeout closes it, 4408).
 
 from __future__ import annotations
 
+import time
+
 from graphql import GraphQLError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 
@@ -17,6 +19,7 @@ from autoscribe.core.principal import Principal
 from autoscribe.server.engine.ws_messages import invalid_reason
 from autoscribe.server.engine import multicast
 from autoscribe.server.engine.ws_refusals import BAD_INIT_PAYLOAD, BAD_REQUEST, TOO_MANY, Refused
+from autoscribe.server.engine.errors import OPERATION_OUTCOME, OperationOutcome
 
 CLOSE_CODE = TOO_MANY
 REASON = "Too many connections for this key"
@@ -134,13 +137,38 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
                 extensions={"code": "RATE_LIMITED"},
             )
             await self.send_message({"id": message["id"], "type": "error", "payload": [error.formatted]})
+            payload = message.get("payload") or {}
+            self._count(*multicast.operation_of(payload.get("query"), payload.get("operationName")),
+                        "RATE_LIMITED", None)
             return
         await super().handle_subscribe(message)
 
     async def run_operation(self, operation) -> None:
         # Shared subscriptions write their results to this operation directly (engine.multicast).
         multicast.OPERATION.set(operation)
-        await super().run_operation(operation)
+        # The codes of the errors this operation is shown (engine.errors.present), for /metrics.
+        outcome = OperationOutcome(self.context)
+        OPERATION_OUTCOME.set(outcome)
+        kind, name = multicast.operation_of(operation.query, operation.operation_name)
+        subscription = kind == "subscription"
+        started = time.perf_counter()
+        self.view.subscriptions_active += subscription
+        try:
+            await super().run_operation(operation)
+        finally:
+            self.view.subscriptions_active -= subscription
+            self._count(kind, name, ",".join(outcome.codes) or "OK",
+                        None if subscription else time.perf_counter() - started)
+
+    def _count(self, kind: str, name: str | None, outcome: str, seconds: float | None) -> None:
+        metrics = self.view.metrics
+        if metrics is not None:
+            metrics.observe(kind, name, outcome, seconds)
+
+    async def send_message(self, message) -> None:
+        if message.get("type") == "next":
+            self.view.sent_next += 1
+        await super().send_message(message)
 
     async def handle_connection_init(self, message) -> None:
         self.view.pending.leave(self.context.request.scope)
