@@ -29,6 +29,7 @@ from autoscribe.server.engine.multicast import SharedJson
 from autoscribe.server.engine.response_cache import Encoded, ResponseCache
 from autoscribe.server.engine.schema import build_schema
 from autoscribe.server.engine.ws_limits import ConnectionSlots, PendingSockets, TransportWSHandler
+from autoscribe.server.graphiql_page import graphiql_page
 from autoscribe.server.services import ServerServices
 
 
@@ -88,6 +89,10 @@ class GraphQLApp(GraphQL):
             if not isinstance(item.operation_name, (str, type(None))):
                 raise HTTPException(400, "The GraphQL operation's `operationName` must be a string or null, if provided.")
         return data
+
+    async def render_graphql_ide(self, request):
+        """GraphiQL from the package's own files (autoscribe.server.graphiql_page), not a CDN's."""
+        return graphiql_page()
 
     async def get_context(self, request, response) -> Context:
         return Context(self.svc, request, response)
