@@ -143,3 +143,19 @@ async def test_an_answer_in_the_graphql_over_http_media_type_is_shown_whatever_i
     response = page.locator(".graphiql-response")
     await expect(response).to_contain_text('"code": "BAD_USER_INPUT"')
     await expect(response).to_contain_text('"field": "first"')
+
+
+async def test_graphiql_dialogs_and_panels_open_under_the_content_security_policy(page, site_url, clinic):
+    await page.goto(f"{site_url}/graphql")
+    await use_token(page, clinic.key)
+    for dialog, shows in (("Open settings dialog", "Theme"), ("Open short keys dialog", "Prettify")):
+        await page.click(f"[aria-label='{dialog}']")
+        await expect(page.get_by_role("dialog")).to_contain_text(shows)
+        await page.keyboard.press("Escape")
+        await expect(page.get_by_role("dialog")).to_have_count(0)
+    await page.click("[aria-label='Show Documentation Explorer']")
+    await expect(page.locator(".graphiql-doc-explorer")).to_contain_text("Query")  # the schema, with the token
+    await page.click("[aria-label='Show GraphiQL Explorer']")
+    await expect(page.locator(".graphiql-explorer-root, .docExplorerWrap").first).to_be_visible()
+    assert page.offline.console_errors == [], page.offline.console_errors
+    assert page.offline.elsewhere == []

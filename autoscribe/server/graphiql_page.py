@@ -24,10 +24,15 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_PATH = "/static"
 
 # data: only for the fonts and images graphiql.min.css embeds; ws: and wss: to this origin are
-# 'self' for connect-src. No form posts anywhere: the token form is handled by the script, and
-# if the script failed, the token must not end up in a URL.
+# 'self' for connect-src. The one inline style allowed, by its hash, is the scroll lock that
+# GraphiQL's dialogs (settings, shortcuts; react-remove-scroll-bar in graphiql.min.js) add while
+# open, as it is on a page with no scroll bar of its own (this one); a new GraphiQL may change it
+# (tests/test_graphiql_browser.py opens a dialog and fails on the violation). No form posts
+# anywhere: the token form is handled by the script, and if the script failed, the token must not
+# end up in a URL.
+SCROLL_LOCK_STYLE = "'sha256-Y/huXlwoYkVyQlxwSVcCi1RCDGDCSVBzDt0hYP9qlTc='"
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    f"default-src 'self'; script-src 'self'; style-src 'self' {SCROLL_LOCK_STYLE}; img-src 'self' data:; "
     "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'"
 )
