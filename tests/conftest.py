@@ -20,7 +20,7 @@ from autoscribe.db.migrate import upgrade  # noqa: E402
 from autoscribe.operations import declared  # noqa: E402
 from autoscribe.operations.authentication import create_clinic  # noqa: E402
 from autoscribe.server.app import create_app  # noqa: E402
-from tests.support import timeout_stacks  # noqa: E402
+from tests.support import browser, timeout_stacks  # noqa: E402
 from tests.support.api import Api  # noqa: E402
 from tests.support.clinics import Clinic  # noqa: E402
 from tests.support.databases import reset_postgres  # noqa: E402
@@ -107,6 +107,25 @@ async def ws_url(app) -> str:
     """The shared app served over a real socket (uvicorn in this process), for WebSocket clients."""
     async with serving(app) as host:
         yield f"ws://{host}/graphql"
+
+
+@pytest.fixture(scope="session")
+async def site_url(app) -> str:
+    """The shared app served over a socket, as a browser opens it: "http://127.0.0.1:<port>"."""
+    async with serving(app) as host:
+        yield f"http://{host}"
+
+
+@pytest.fixture(scope="session")
+async def chromium():
+    """Headless Chromium (tests.support.browser): skipped where it is not installed, unless CI is set."""
+    from playwright.async_api import async_playwright
+
+    browser.chromium_or_skip()
+    async with async_playwright() as playwright:
+        launched = await browser.launch(playwright)
+        yield launched
+        await launched.close()
 
 
 @pytest.fixture(scope="session")

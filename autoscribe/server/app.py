@@ -16,10 +16,13 @@ from autoscribe.core.settings import Settings
 from autoscribe.rest import app as rest_app
 from autoscribe.server.engine.asgi import GraphQLApp
 from autoscribe.server.files import report_pdf
+from autoscribe.server.graphiql_page import STATIC_PATH, StaticAssets
 from autoscribe.server.invitation_page import answer_invitation, show_invitation
 from autoscribe.server.metrics import Metrics
+from autoscribe.server.landing_page import landing
 from autoscribe.server.middleware import BodyLimit, RequestLog
 from autoscribe.server.reroute_page import open_reroute
+from autoscribe.server.schema_file import SCHEMA_PATH, schema_sdl
 from autoscribe.server.services import ServerServices
 
 
@@ -65,11 +68,14 @@ def create_app(settings: Settings | None = None, services: ServerServices | None
 
     app = Starlette(
         routes=[
+            Route("/", landing, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics.endpoint, methods=["GET"]),
+            Route(SCHEMA_PATH, schema_sdl, methods=["GET"]),
+            Route(STATIC_PATH + "/{path:path}", StaticAssets().serve, methods=["GET"]),
             Route("/reroute/{token}", open_reroute, methods=["GET"]),
             Route("/files/reports/{report_id}.pdf", report_pdf, methods=["GET"]),
             Route("/invitations/{token}", show_invitation, methods=["GET"]),

@@ -35,6 +35,7 @@ from autoscribe.server.engine.response_cache import Encoded, ResponseCache
 from autoscribe.server.engine.schema import build_schema
 from autoscribe.server.engine.ws_limits import ConnectionSlots, PendingSockets, TransportWSHandler
 from autoscribe.server.engine.ws_refusals import RefusingSocket, refused_token
+from autoscribe.server.graphiql_page import graphiql_page
 from autoscribe.server.services import ServerServices
 
 
@@ -130,6 +131,10 @@ class GraphQLApp(GraphQL):
         else:
             state.graphql_status = 200
         return body
+
+    async def render_graphql_ide(self, request):
+        """GraphiQL from the package's own files (autoscribe.server.graphiql_page), not a CDN's."""
+        return graphiql_page()
 
     async def get_context(self, request, response) -> Context:
         return Context(self.svc, request, response)
