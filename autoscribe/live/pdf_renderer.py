@@ -60,6 +60,7 @@ class PdfRenderer:
         self._pool: ProcessPoolExecutor | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
+        self._warm: asyncio.Task | None = None
         # This process's renders under way, by report ID: each resolves to the PDF kept (None if
         # the report is gone); the background loop's and the downloads' alike.
         self._renders: dict[str, asyncio.Task[bytes | None]] = {}
@@ -76,16 +77,27 @@ class PdfRenderer:
     async def start(self) -> None:
         if self.svc.settings.pdf_worker:
             self._task = asyncio.create_task(self._run(), name="pdf-renderer")
+            self._warm = asyncio.create_task(self._warm_up(), name="pdf-renderer-warm-up")
+
+    async def _warm_up(self) -> None:
+        """A worker started now (spawning it and importing xhtml2pdf takes a second or more), not at
+        the first sign-off."""
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._pool_now(), pdf_worker.ready)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - the first render starts one (and says why it cannot)
+            log.warning("could not start a PDF worker process", exc_info=True)
 
     async def stop(self) -> None:
-        tasks = [t for t in (self._task, *self._renders.values()) if t is not None]
+        tasks = [t for t in (self._task, self._warm, *self._renders.values()) if t is not None]
         for task in tasks:
             task.cancel()
         if tasks:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(5):
                     await asyncio.gather(*tasks, return_exceptions=True)
-        self._task = None
+        self._task = self._warm = None
         if self._pool is not None:
             self._discard(self._pool)
         # Renders cut short are taken up again at once (by another process, or after a restart).

@@ -20,3 +20,9 @@ def start(niceness: int) -> None:
 def render(document: ReportDocument) -> tuple[bytes, int]:
     """The PDF of `document`, and the ID of the process that rendered it."""
     return render_report_pdf(document), os.getpid()
+
+
+def ready() -> int:
+    """Nothing: submitted at start-up, so that a worker is up (and has imported xhtml2pdf) before
+    the first sign-off. The worker's process ID."""
+    return os.getpid()

@@ -4,14 +4,22 @@ database keeps (the PDF, the queued render), and waiting for a render."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import time
+from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
 
+import httpx
 import pypdf
 from sqlalchemy import select
 
 from autoscribe.db.models import PdfRender, ReportPdf
+from autoscribe.operations.authentication import create_clinic
+from autoscribe.server.app import create_app
+from tests.support.api import Api
+from tests.support.clinics import Clinic
+from tests.support.settings import settings_for
 
 # The report text of a render that takes seconds (about 30 pages).
 LONG_TEXT = "\n\n".join(
@@ -62,3 +70,23 @@ async def until(predicate, timeout: float = 60, what: str = "") -> None:
     while not await predicate():
         assert time.monotonic() < deadline, f"timed out waiting for {what or predicate}"
         await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def own_app(database_url: str, **settings) -> AsyncIterator[tuple]:
+    """An app of its own on `database_url`, running its lifespan: (services, api, http)."""
+    app = create_app(settings_for(database_url, **settings))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60) as http:
+            yield app.state.services, Api(http), http
+
+
+async def new_clinic(services, name: str = "Northside Imaging") -> Clinic:
+    return Clinic(*await create_clinic(services.db, name))
+
+
+def renders_logged(records, report_id: str) -> list[int]:
+    """The worker process IDs that the renderer logged rendering `report_id` in, one per render."""
+    prefix = f"rendered the PDF of {report_id} in worker process "
+    return [int(r.getMessage().removeprefix(prefix)) for r in records if r.getMessage().startswith(prefix)]
