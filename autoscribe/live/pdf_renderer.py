@@ -29,6 +29,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 from autoscribe.core.services import Services
 from autoscribe.live import pdf_worker
+from autoscribe.live.passes import cancel_and_wait, run_passes
 from autoscribe.operations import report_pdfs
 from autoscribe.operations.pdf import ReportDocument
 
@@ -90,13 +91,7 @@ class PdfRenderer:
             log.warning("could not start a PDF worker process", exc_info=True)
 
     async def stop(self) -> None:
-        tasks = [t for t in (self._task, self._warm, *self._renders.values()) if t is not None]
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(5):
-                    await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait([t for t in (self._task, self._warm, *self._renders.values()) if t is not None])
         self._task = self._warm = None
         if self._pool is not None:
             self._discard(self._pool)
@@ -113,18 +108,7 @@ class PdfRenderer:
     # The background loop --------------------------------------------------------------------------
 
     async def _run(self) -> None:
-        poll = self.svc.settings.pdf_poll_seconds
-        while True:
-            self._wake.clear()
-            try:
-                await self._dispatch()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - the database went away, say: try again at the next poll
-                log.exception("PDF render pass failed; trying again")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(poll):
-                    await self._wake.wait()
+        await run_passes(self._dispatch, self._wake, self.svc.settings.pdf_poll_seconds, log, "PDF render")
 
     async def _dispatch(self) -> None:
         """Claim as many due renders as there are idle workers, and start each."""
