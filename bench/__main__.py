@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import fanout, memory, profile, worklist, writes
+from bench import fanout, memory, profile, signoffs, worklist, writes
 from bench.context import Bench
 from bench.procs import Procs
 
@@ -21,6 +21,7 @@ FIGURES = {
     "fanout": fanout.run,
     "memory": memory.run,
     "writes": writes.run,
+    "signoffs": signoffs.run,
     "profile": profile.run,
 }
 

@@ -270,7 +270,7 @@ async def _record(ctx: Bench, server: Proc, name: str, load) -> tuple[Counter, i
 async def run(ctx: Bench) -> None:
     exe = py_spy()
     if exe is None:
-        ctx.print(table("5. Profile of the worklist query", ["layer", "share", "ms/request"],
+        ctx.print(table("6. Profile of the worklist query", ["layer", "share", "ms/request"],
                         [["n/a: py-spy not installed (.venv/bin/pip install py-spy)", "-", "-"]]))
         return
     tenant = await ctx.worklist_tenant()
@@ -321,7 +321,7 @@ async def run(ctx: Bench) -> None:
     rows.append(["all", len(all_pauses), sum(all_pauses) * 1e3, sum(all_pauses) * 1e3 / gc_stats["n"],
                  max(all_pauses, default=0.0) * 1e3])
     ctx.print(table(
-        "5. Garbage collection during the worklist query (in-process" + (", response cache off)" if cache else ")"),
+        "6. Garbage collection during the worklist query (in-process" + (", response cache off)" if cache else ")"),
         ["collections", "count", "total ms", "ms/request", "longest ms"], rows,
         [f"{gc_stats['n']} requests through httpx ASGITransport after 50 warm-up; {gc_stats['tracked']:,} objects"
          f" tracked by the collector after warm-up (thresholds {gc.get_threshold()}).",
@@ -336,8 +336,8 @@ async def run(ctx: Bench) -> None:
             f"{p.samples:,} busy samples at {RATE}/s over {p.requests:,} {unit}s ({p.idle_samples:,} idle-loop samples"
             f" left out); server CPU {ms:.1f} ms/{unit} (from /proc), split by sample share.",
         ]
-        ctx.print(table(f"5. Profile: {p.title}: self time by layer", ["layer", "share %", f"ms/{unit}"],
+        ctx.print(table(f"6. Profile: {p.title}: self time by layer", ["layer", "share %", f"ms/{unit}"],
                         [[name, share * 100, share * ms] for name, share in p.layers()], notes))
         steps = STEPS if p.title.startswith("worklist") else FANOUT_STEPS if unit == "event" else WRITE_STEPS
-        ctx.print(table(f"5. Profile: {p.title}: inclusive time by step", ["step", "share %", f"ms/{unit}"],
+        ctx.print(table(f"6. Profile: {p.title}: inclusive time by step", ["step", "share %", f"ms/{unit}"],
                         [[name, share * 100, share * ms] for name, share in p.steps(steps)]))

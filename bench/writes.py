@@ -168,8 +168,8 @@ async def run(ctx: Bench) -> None:
         " one clinic; event bus " + bus + ".",
         f"'createStudy, {CONCURRENCY} clinics' (diagnostic): each connection writes to its own clinic, so the per-clinic"
         " event-sequence row lock is not shared.",
-        "report cycle = createStudy(assignedTo) -> startReport(userId) -> signReport (3 requests, PDF rendered"
-        " in signReport); rate in cycles/s.",
+        "report cycle = createStudy(assignedTo) -> startReport(userId) -> signReport (3 requests; the PDF is"
+        " rendered by the server's worker process after signReport answers); rate in cycles/s.",
         "CPU ms/op: all server processes of the row, the bench DB backends, and the load generator, per operation.",
         f"cores busy: ops/s x those three CPU figures; CPU ceiling: the rate at which they would use all {cores}"
         " cores of this machine (what no tuning of locks or concurrency can pass without less CPU per operation).",

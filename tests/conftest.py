@@ -23,7 +23,7 @@ from autoscribe.server.app import create_app  # noqa: E402
 from tests.support import browser, timeout_stacks  # noqa: E402
 from tests.support.api import Api  # noqa: E402
 from tests.support.clinics import Clinic  # noqa: E402
-from tests.support.databases import reset_postgres  # noqa: E402
+from tests.support.databases import fresh_postgres_database, reset_postgres  # noqa: E402
 from tests.support.live_server import serving  # noqa: E402
 from tests.support.settings import BACKENDS, PG_URL, settings_for  # noqa: E402
 
@@ -54,9 +54,22 @@ def database_url(request, tmp_path_factory) -> str:
     return url
 
 
+@pytest.fixture
+async def own_database_url(request, tmp_path) -> str:
+    """A migrated database of the test's own, which no other app (the shared one included) uses."""
+    if request.param == "postgresql":
+        url = await fresh_postgres_database(PG_URL, "own")
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'own.db'}"
+    await asyncio.to_thread(upgrade, url)
+    return url
+
+
 def pytest_generate_tests(metafunc):
     if "database_url" in metafunc.fixturenames:
         metafunc.parametrize("database_url", BACKENDS, indirect=True, scope="session")
+    if "own_database_url" in metafunc.fixturenames:
+        metafunc.parametrize("own_database_url", BACKENDS, indirect=True)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import io
-from urllib.parse import urlsplit
-
-import pypdf
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from autoscribe.operations.report_pdfs import pdf_token
 from autoscribe.db.models import ReportPdf
-from autoscribe.operations import report_pdfs
+from tests.support.pdf_helpers import download, kept_pdf, path_of, queued_render, stored_pdf, text_of, until
 from tests.support.reports_helpers import (
     ADDENDUM,
     REPORT_BY_ID,
@@ -22,29 +18,6 @@ from tests.support.reports_helpers import (
 )
 
 
-def path_of(url: str) -> str:
-    parts = urlsplit(url)
-    assert (parts.scheme, parts.netloc) == ("http", "testserver")
-    return f"{parts.path}?{parts.query}"
-
-
-def text_of(content: bytes) -> str:
-    reader = pypdf.PdfReader(io.BytesIO(content))
-    return "\n".join(page.extract_text() for page in reader.pages)
-
-
-async def stored_pdf(services, report_id) -> bytes | None:
-    async with services.db.read() as session:
-        return await session.scalar(select(ReportPdf.content).where(ReportPdf.report_id == report_id))
-
-
-async def download(http, url: str) -> bytes:
-    response = await http.get(path_of(url))
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "application/pdf"
-    return response.content
-
-
 async def test_a_signed_report_downloads_as_its_pdf(api, http, services, clinic):
     user, token = await radiologist(services, clinic, first_name="Jane", last_name="Smith")
     study = await new_study(api, clinic)
@@ -52,8 +25,8 @@ async def test_a_signed_report_downloads_as_its_pdf(api, http, services, clinic)
     assert report["pdfUrl"] is None, "no PDF while in progress"
     signed = await sign(api, token, report["id"], text="IMPRESSION: Tension pneumothorax.", critical=True)
 
-    kept = await stored_pdf(services, report["id"])
-    assert kept is not None and kept.startswith(b"%PDF"), "rendered and kept at signing"
+    kept = await kept_pdf(services, report["id"])
+    assert kept.startswith(b"%PDF"), "rendered and kept after signing"
     content = await download(http, signed["pdfUrl"])
     assert content == kept
     text = text_of(content)
@@ -121,14 +94,26 @@ async def test_the_download_renders_a_pdf_that_was_not_kept(api, http, services,
         raise RuntimeError("renderer down")
 
     with monkeypatch.context() as patch:
-        patch.setattr(report_pdfs, "render_report_pdf_async", broken)
+        patch.setattr(services.pdfs, "_in_worker", broken)
         study, report, user, token = await signed_report(api, services, clinic, text="Rendered later.")
-    assert report["status"] == "COMPLETED", "signing does not depend on rendering"
-    assert await stored_pdf(services, report["id"]) is None
+        assert report["status"] == "COMPLETED", "signing does not depend on rendering"
+
+        async def failed():
+            queued = await queued_render(services, report["id"])
+            return queued is not None and queued.attempts >= 1
+
+        await until(failed, what="the failed render to be noted")
+        assert "renderer down" in (await queued_render(services, report["id"])).last_error
+        assert await stored_pdf(services, report["id"]) is None
+        # A download meanwhile is told to come back, never that the report is gone.
+        response = await http.get(path_of(report["pdfUrl"]))
+        assert response.status_code == 503 and response.headers["retry-after"] == "5"
+        assert "being prepared" in response.text
 
     content = await download(http, report["pdfUrl"])
     assert "Rendered later." in text_of(content)
     assert await stored_pdf(services, report["id"]) == content
+    assert await queued_render(services, report["id"]) is None, "the render request ends with the PDF kept"
 
     async with services.db.write() as session:
         await session.execute(delete(ReportPdf).where(ReportPdf.report_id == report["id"]))

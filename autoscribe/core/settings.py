@@ -96,6 +96,19 @@ class Settings(BaseSettings):
     webhook_concurrency_per_endpoint: int = 4
     # The event log and the due retries are looked at this often even when no commit woke the worker.
     webhook_poll_seconds: float = 5
+    # Report PDFs (live.pdf_renderer): rendered in worker processes of the server, never in the
+    # serving process itself. Whether this process renders queued PDFs in the background (a
+    # download renders a missing one either way; every process may: each render is claimed by one).
+    pdf_worker: bool = True
+    # Worker processes per server process, and their niceness (below the serving process's CPU).
+    pdf_render_processes: int = Field(default=1, ge=1)
+    pdf_render_nice: int = Field(default=10, ge=0, le=19)
+    # A render taking longer is killed and tried again later.
+    pdf_render_timeout_seconds: float = 60
+    # The queue is looked at this often even when no signing in this process woke the renderer.
+    pdf_poll_seconds: float = 5
+    # A download of a PDF not rendered yet waits this long for it before answering 503.
+    pdf_download_wait_seconds: float = 30
     db_pool_size: int = 5
     db_max_overflow: int = 10
 

@@ -48,6 +48,7 @@ class CommittedEvent:
     clinic_id: str
     seq: int
     revocation: Revocation | None = None
+    kind: str | None = None  # the event's kind (e.g. "report.signed")
 
 
 def filter_fields(study: Study) -> dict:
@@ -182,7 +183,7 @@ async def _numbered(session: AsyncSession, values: dict, revocation: Revocation 
     else:
         seq = await next_seq(session, clinic_id)
         await session.execute(insert(Event).values(seq=seq, **values))
-    session.info.setdefault("events", []).append(CommittedEvent(clinic_id, seq, revocation))
+    session.info.setdefault("events", []).append(CommittedEvent(clinic_id, seq, revocation, values["kind"]))
     return seq
 
 

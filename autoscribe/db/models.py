@@ -199,6 +199,29 @@ class ReportPdf(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class PdfRender(Base):
+    """A signed report whose PDF is still to be rendered: written in the transaction that signs it,
+    deleted in the one that keeps its PDF (ReportPdf), so a signed report is never without one or
+    the other, across crashes and restarts too.
+
+    A renderer (live.pdf_renderer) claims the row (claimed_by, claimed_until: a conditional UPDATE
+    checked by its rowcount) before it renders, so of several processes one renders it; a claim
+    left by a process that died expires. A failed render is tried again at next_attempt_at."""
+
+    __tablename__ = "pdf_renders"
+    __table_args__ = (Index(None, "next_attempt_at"),)
+    report_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True
+    )
+    clinic_id: Mapped[str] = _clinic_fk()
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
 class RerouteGrant(Base):
     """Audit record of each reroute URL handed out, and whether it has been opened (a link opens once)."""
 

@@ -1,6 +1,6 @@
 """The services of the live layer: the event bus, the log's pruning, the revocations this process
 knows of, the shared reads of the event log and the shared re-checks of connections' principals,
-and the webhook worker."""
+the webhook worker and the PDF renderer."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from autoscribe.db.engine import Database
 from autoscribe.db.events import clinic_heads
 from autoscribe.live.auth_cache import TTL_SECONDS, AuthCache
 from autoscribe.live.bus import EventBus
+from autoscribe.live.pdf_renderer import PdfRenderer
 from autoscribe.live.retention import EventPruner
 from autoscribe.live.revocation import Revocations
 from autoscribe.live.streams import LogReads
@@ -28,6 +29,7 @@ class LiveServices(Services):
     reads: LogReads = field(init=False)
     auth: AuthCache = field(init=False)
     webhooks: WebhookWorker = field(init=False)
+    pdfs: PdfRenderer = field(init=False)
 
     def __post_init__(self) -> None:
         db, settings = self.db, self.settings
@@ -58,6 +60,8 @@ class LiveServices(Services):
         db.after_commit.append(self.bus.publish)
         self.webhooks = WebhookWorker(self)
         db.after_commit.append(self.webhooks.after_commit)
+        self.pdfs = PdfRenderer(self)
+        db.after_commit.append(self.pdfs.after_commit)
         self.bus.on_revocation = self.revocations.note
         self.revocations.on_revoked(lambda revocation: self.bus.wake_clinic(revocation.clinic_id))
 
@@ -69,8 +73,10 @@ class LiveServices(Services):
         await self.bus.start()
         await self.pruner.start()
         await self.webhooks.start()
+        await self.pdfs.start()
 
     async def stop(self) -> None:
+        await self.pdfs.stop()
         await self.webhooks.stop()
         await self.pruner.stop()
         await self.bus.stop()

@@ -39,6 +39,7 @@ from autoscribe.db.ids import new_id
 from autoscribe.db.models import Clinic, WebhookDelivery, WebhookEndpoint
 from autoscribe.db.types import utcnow
 from autoscribe.db.versions import touch
+from autoscribe.live.passes import cancel_and_wait, run_passes
 from autoscribe.operations.webhooks import SOURCE_KINDS, event_id, event_payload, is_private_address
 
 log = logging.getLogger("autoscribe.webhooks")
@@ -92,13 +93,7 @@ class WebhookWorker:
     async def stop(self) -> None:
         if self._client is None:
             return
-        tasks = [t for t in (self._task, *self._sends) if t is not None]
-        for task in tasks:
-            task.cancel()
-        if tasks:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(5):
-                    await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait([t for t in (self._task, *self._sends) if t is not None])
         self._task = None
         # Attempts cut short are taken up again at once (by another process, or after a restart).
         with contextlib.suppress(Exception):
@@ -112,19 +107,11 @@ class WebhookWorker:
         self._client = None
 
     async def _run(self) -> None:
-        poll = self.svc.settings.webhook_poll_seconds
-        while True:
-            self._wake.clear()
-            try:
-                await self.scan()
-                await self.dispatch()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - the database went away, say: try again at the next poll
-                log.exception("webhook pass failed; trying again")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(poll):
-                    await self._wake.wait()
+        async def one_pass() -> None:
+            await self.scan()
+            await self.dispatch()
+
+        await run_passes(one_pass, self._wake, self.svc.settings.webhook_poll_seconds, log, "webhook")
 
     # Making deliveries from the log ---------------------------------------------------------------
 

@@ -1,21 +1,26 @@
-"""Report PDFs: the document a signed report prints as, rendered once after signing and kept, and
-the presigned URLs (SPEC §5) it is downloaded by."""
+"""Report PDFs: the document a signed report prints as; the render queue (a request written in
+the signing transaction, claimed by one renderer, ended when the PDF is kept); the kept PDFs; and
+the presigned URLs (SPEC §5) they are downloaded by. The rendering itself, in worker processes, is
+autoscribe.live.pdf_renderer's."""
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Callable
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from autoscribe.operations.pdf import ReportDocument, SignedText, render_report_pdf_async
+from autoscribe.operations.pdf import ReportDocument, SignedText
 from autoscribe.core.services import Services
 from autoscribe.core.signing import Signer
 from autoscribe.db.enums import ReportStatus
-from autoscribe.db.models import Clinic, Report, ReportPdf, Study
+from autoscribe.db.models import Clinic, PdfRender, Report, ReportPdf, Study
+from autoscribe.db.types import utcnow
 
-log = logging.getLogger("autoscribe.pdf")
+# The events of a signing, after whose commit a render is due.
+SIGNED_KINDS = frozenset({"report.signed", "addendum.signed"})
 
 
 async def document_for(session: AsyncSession, clinic_name: str, study: Study, report: Report) -> ReportDocument:
@@ -56,47 +61,122 @@ async def document_for(session: AsyncSession, clinic_name: str, study: Study, re
     )
 
 
-async def _render_and_keep(svc: Services, clinic_id: str, document: ReportDocument) -> bytes:
-    content = await render_report_pdf_async(document)
+def request_render(session: AsyncSession, report: Report) -> None:
+    """Queue the PDF of `report`, being signed in this transaction: it is rendered after the commit
+    (by a renderer of live.pdf_renderer), and the request lasts until its PDF is kept."""
+    session.add(PdfRender(report_id=report.id, clinic_id=report.clinic_id))
+
+
+async def kept_pdf(svc: Services, clinic_id: str, report_id: str) -> tuple[bytes | None, bool]:
+    """(the kept PDF or None, whether `report_id` is a signed report of the clinic), in one statement."""
+    row = (
+        await svc.db.fetch(
+            select(ReportPdf.content)
+            .select_from(Report)
+            .outerjoin(ReportPdf, ReportPdf.report_id == Report.id)
+            .where(Report.id == report_id, Report.clinic_id == clinic_id, Report.status == ReportStatus.COMPLETED)
+        )
+    ).first()
+    return (row.content, True) if row is not None else (None, False)
+
+
+async def ensure_requested(svc: Services, clinic_id: str, report_id: str) -> None:
+    """A signed report with neither a kept PDF nor a render queued (its PDF row was deleted, say)
+    gets its render queued."""
     try:
         async with svc.db.write() as session:
-            if await session.get(ReportPdf, document.report_id) is None:
-                session.add(ReportPdf(report_id=document.report_id, clinic_id=clinic_id, content=content))
+            queued = await session.scalar(select(PdfRender.report_id).where(PdfRender.report_id == report_id))
+            kept = await session.scalar(select(ReportPdf.report_id).where(ReportPdf.report_id == report_id))
+            if queued is None and kept is None:
+                session.add(PdfRender(report_id=report_id, clinic_id=clinic_id))
     except IntegrityError:
-        # A concurrent download rendered and kept the same signed report first.
-        pass
-    return content
+        pass  # queued by a concurrent download
 
 
-async def store_after_signing(svc: Services, clinic_id: str, document: ReportDocument) -> None:
-    """Render and keep the PDF of a report just signed; a failure is logged, and the download retries."""
-    try:
-        await _render_and_keep(svc, clinic_id, document)
-    except Exception:
-        log.exception("rendering the PDF of %s failed; it will be rendered when downloaded", document.report_id)
+async def due_renders(svc: Services, limit: int) -> list[str]:
+    """Reports whose render is due and unclaimed (or whose claim has expired), oldest due first."""
+    now = utcnow()
+    rows = await svc.db.fetch(
+        select(PdfRender.report_id)
+        .where(PdfRender.next_attempt_at <= now, _unclaimed(now))
+        .order_by(PdfRender.next_attempt_at, PdfRender.report_id)
+        .limit(limit)
+    )
+    return list(rows.scalars())
 
 
-async def pdf_of(svc: Services, clinic_id: str, report_id: str) -> bytes | None:
-    """The PDF of a signed report of the clinic (rendered now if none was kept); None if there is none."""
-    async with svc.db.read() as session:
-        content = await session.scalar(
-            select(ReportPdf.content).where(ReportPdf.report_id == report_id, ReportPdf.clinic_id == clinic_id)
+async def claim_render(svc: Services, report_id: str, worker: str, lease_seconds: float, *, due_only: bool) -> bool:
+    """Whether `worker` now holds the render of `report_id` for `lease_seconds` (one of several
+    processes trying at once wins). A download claims a render that is not due yet too."""
+    now = utcnow()
+    conditions = [PdfRender.report_id == report_id, _unclaimed(now)]
+    if due_only:
+        conditions.append(PdfRender.next_attempt_at <= now)
+    async with svc.db.write() as session:
+        result = await session.execute(
+            update(PdfRender)
+            .where(*conditions)
+            .values(claimed_by=worker, claimed_until=now + timedelta(seconds=lease_seconds))
         )
-        if content is not None:
-            return content
+        return result.rowcount == 1
+
+
+async def document_to_render(svc: Services, report_id: str) -> tuple[str, ReportDocument] | None:
+    """(clinic ID, what the PDF shows) of a signed report; None if there is no such report."""
+    async with svc.db.read() as session:
         report = await session.scalar(
-            select(Report).where(
-                Report.id == report_id,
-                Report.clinic_id == clinic_id,
-                Report.status == ReportStatus.COMPLETED,
-            )
+            select(Report).where(Report.id == report_id, Report.status == ReportStatus.COMPLETED)
         )
         if report is None:
             return None
         study = await session.get(Study, report.study_id)
-        clinic_name = await session.scalar(select(Clinic.name).where(Clinic.id == clinic_id))
-        document = await document_for(session, clinic_name, study, report)
-    return await _render_and_keep(svc, clinic_id, document)
+        clinic_name = await session.scalar(select(Clinic.name).where(Clinic.id == report.clinic_id))
+        return report.clinic_id, await document_for(session, clinic_name, study, report)
+
+
+async def keep_pdf(svc: Services, report_id: str, clinic_id: str, content: bytes) -> None:
+    """Keep the rendered PDF and end its render request, in one transaction. A PDF already kept
+    (rendered by another process whose claim had expired) stays as it is."""
+    try:
+        async with svc.db.write() as session:
+            kept = await session.scalar(select(ReportPdf.report_id).where(ReportPdf.report_id == report_id))
+            if kept is None:
+                session.add(ReportPdf(report_id=report_id, clinic_id=clinic_id, content=content))
+            await session.execute(delete(PdfRender).where(PdfRender.report_id == report_id))
+    except IntegrityError:
+        pass  # a concurrent renderer kept it first, and ended the request in the same transaction
+
+
+async def drop_render(svc: Services, report_id: str) -> None:
+    """End the render request of a report that is gone."""
+    async with svc.db.write() as session:
+        await session.execute(delete(PdfRender).where(PdfRender.report_id == report_id))
+
+
+async def render_failed(svc: Services, report_id: str, worker: str, error: str, delays: Callable[[int], float]) -> int:
+    """Note a failed render by `worker` and release its claim: tried again `delays(attempts)`
+    seconds later. The number of failed attempts so far."""
+    async with svc.db.write() as session:
+        render = await session.get(PdfRender, report_id)
+        if render is None or render.claimed_by != worker:
+            return 0
+        render.attempts += 1
+        render.last_error = error[:500]
+        render.next_attempt_at = utcnow() + timedelta(seconds=delays(render.attempts))
+        render.claimed_by = render.claimed_until = None
+        return render.attempts
+
+
+async def release_renders(svc: Services, worker: str) -> None:
+    """Release every claim of `worker` (stopping), so that another process takes them up at once."""
+    async with svc.db.write() as session:
+        await session.execute(
+            update(PdfRender).where(PdfRender.claimed_by == worker).values(claimed_by=None, claimed_until=None)
+        )
+
+
+def _unclaimed(now):
+    return or_(PdfRender.claimed_until.is_(None), PdfRender.claimed_until < now)
 
 
 def pdf_token(signer: Signer, report_id: str, clinic_id: str, ttl_seconds: int) -> str:

@@ -207,7 +207,8 @@ async def sign_report(
 ) -> Report:
     """Sign an in-progress report with the given text (or its draft); the study becomes COMPLETED.
 
-    The PDF is rendered after the commit and kept; if that fails, the download renders it.
+    The PDF's render is queued in the same transaction: it is rendered after the commit, off the
+    serving process (autoscribe.live.pdf_renderer), and a download before then waits for it.
     """
     check_id(id, "report", "id")
     if plain_text is not None:
@@ -240,8 +241,7 @@ async def sign_report(
             session, study, "addendum.signed" if report.is_addendum else "report.signed",
             before=before, status_before=status_before, report_id=report.id, at=now,
         )
-        document = await report_pdfs.document_for(session, principal.clinic_name, study, report)
-    await report_pdfs.store_after_signing(svc, report.clinic_id, document)
+        report_pdfs.request_render(session, report)
     return report
 
 

@@ -4,6 +4,7 @@ cut as a restart, a failover or a network cut would."""
 from __future__ import annotations
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 
@@ -28,3 +29,18 @@ async def terminate_connections(url: str, condition: str) -> int:
             return len(rows.all())
     finally:
         await engine.dispose()
+
+
+async def fresh_postgres_database(url: str, suffix: str) -> str:
+    """A new, empty database beside the one of `url` (named after it, with `suffix`), dropped first
+    if a run before left it; its URL. For tests that must be alone on their database."""
+    base = make_url(url)
+    fresh = base.set(database=f"{base.database}_{suffix}")
+    engine = create_async_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{fresh.database}" WITH (FORCE)'))
+            await conn.execute(text(f'CREATE DATABASE "{fresh.database}"'))
+    finally:
+        await engine.dispose()
+    return fresh.render_as_string(hide_password=False)
