@@ -76,6 +76,9 @@ class Database:
         self._single_reads = (
             self.read_engine if self.is_sqlite else self.read_engine.execution_options(isolation_level="AUTOCOMMIT")
         )
+        # A write that is one statement needs no transaction of its own either: on PostgreSQL it
+        # commits by itself (write_one), without the BEGIN and COMMIT round trips.
+        self._single_writes = None if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.after_commit: list[AfterCommit] = []
 
     @asynccontextmanager
@@ -106,8 +109,21 @@ class Database:
                     end()
             events = session.info.pop("events", [])
         if events:
-            for hook in self.after_commit:
-                await hook(events)
+            await self.committed(events)
+
+    async def write_one(self, statement: Executable, params: dict) -> Result:
+        """Run one writing statement that commits by itself (PostgreSQL only: the caller keeps to
+        what one statement does atomically); its whole result. The caller hands the events it
+        wrote to `committed`, as `write` does for a transaction's."""
+        if self._single_writes is None:
+            raise RuntimeError("write_one is for PostgreSQL; use write()")
+        async with self._single_writes.connect() as conn:
+            return await conn.execute(statement, params)
+
+    async def committed(self, events: list) -> None:
+        """Hand committed events (db.events.CommittedEvent) to the after-commit hooks."""
+        for hook in self.after_commit:
+            await hook(events)
 
     async def ping(self) -> None:
         await self.fetch(text("SELECT 1"))
