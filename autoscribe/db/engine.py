@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 
 from sqlalchemy import Executable, Result, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_
 
@@ -38,16 +39,25 @@ def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
     return engine
 
 
+# Set while Database.fetch checks out its connection: no ping for it (see _ping_on_checkout).
+_UNPINGED: ContextVar[bool] = ContextVar("autoscribe_unpinged_checkout", default=False)
+
+
 def _ping_on_checkout(engine: AsyncEngine) -> None:
     """A pooled connection is tried before each use; a dead one (the server restarted, the
     connection was cut) is replaced, and the request goes on with a new one.
 
     This is pool_pre_ping, in one round trip: SQLAlchemy's asyncpg ping wraps its `;` in a
     transaction (BEGIN, `;`, ROLLBACK: three round trips per checkout) for pgbouncer's transaction
-    mode; asyncpg's execute() sends one `SELECT 1` by the simple query protocol."""
+    mode; asyncpg's execute() sends one `SELECT 1` by the simple query protocol.
+
+    Database.fetch goes without it (_UNPINGED): a read can simply be made again on a new
+    connection if its own turns out dead."""
 
     @event.listens_for(engine.sync_engine, "checkout")
     def _ping(dbapi_connection, _record, _proxy):
+        if _UNPINGED.get():
+            return
         try:
             await_(dbapi_connection.driver_connection.execute("SELECT 1"))
         except Exception as exc:  # noqa: BLE001 - any failure: the pool drops it and connects anew
@@ -88,7 +98,26 @@ class Database:
 
     async def fetch(self, statement: Executable) -> Result:
         """The whole result of one read-only statement of Core columns (not ORM objects), run on its
-        own: what it reads is one consistent snapshot, as any single statement's is."""
+        own: what it reads is one consistent snapshot, as any single statement's is.
+
+        On PostgreSQL the pooled connection is used without its ping: if it turns out dead (the
+        server restarted, the connection was cut), the pool drops it and the read is made once
+        more on a connection that passed its ping. One round trip instead of two."""
+        if self.is_sqlite:
+            async with self._single_reads.connect() as conn:
+                return await conn.execute(statement)
+        unpinged = _UNPINGED.set(True)
+        try:
+            async with self._single_reads.connect() as conn:
+                _UNPINGED.reset(unpinged)
+                unpinged = None
+                return await conn.execute(statement)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        finally:
+            if unpinged is not None:
+                _UNPINGED.reset(unpinged)
         async with self._single_reads.connect() as conn:
             return await conn.execute(statement)
 
