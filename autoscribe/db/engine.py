@@ -96,7 +96,7 @@ class Database:
         async with self._read_sessions() as session:
             yield session
 
-    async def fetch(self, statement: Executable) -> Result:
+    async def fetch(self, statement: Executable, params: dict | None = None) -> Result:
         """The whole result of one read-only statement of Core columns (not ORM objects), run on its
         own: what it reads is one consistent snapshot, as any single statement's is.
 
@@ -105,13 +105,13 @@ class Database:
         more on a connection that passed its ping. One round trip instead of two."""
         if self.is_sqlite:
             async with self._single_reads.connect() as conn:
-                return await conn.execute(statement)
+                return await conn.execute(statement, params)
         unpinged = _UNPINGED.set(True)
         try:
             async with self._single_reads.connect() as conn:
                 _UNPINGED.reset(unpinged)
                 unpinged = None
-                return await conn.execute(statement)
+                return await conn.execute(statement, params)
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
@@ -119,7 +119,7 @@ class Database:
             if unpinged is not None:
                 _UNPINGED.reset(unpinged)
         async with self._single_reads.connect() as conn:
-            return await conn.execute(statement)
+            return await conn.execute(statement, params)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
