@@ -183,19 +183,25 @@ _CREATED_INSERT = text(
     *(bindparam(c, type_=Event.__table__.c[c].type) for c in _EVENT_COLUMNS),
 )
 
+# The seq of that statement's event, if it was committed (see Database.write_one).
+_CREATED_EVENT = text(
+    "SELECT seq FROM events WHERE clinic_id = :clinic_id AND study_id = :study_id AND kind = :kind"
+)
+
 
 async def create_with_event(db: Database, study: Study, kind: str, *, at: datetime) -> int:
     """Store a new study (not added to any session) with its first event, committed; its seq.
 
     What a write() transaction of session.add(study) and append_event(..., before=None,
-    status_before=None) stores, in one statement and one round trip instead of five (BEGIN, the
-    study, the event, COMMIT after the pool's ping): PostgreSQL only. The unique constraints raise
+    status_before=None) stores, in one statement and one round trip instead of six (the pool's
+    ping, BEGIN, the study, the event, COMMIT): PostgreSQL only. The unique constraints raise
     IntegrityError as the flush would; the after-commit hooks get the event as from write()."""
     values = _event_values(study, kind, None, None, None, at)
     values.update({"row_" + column: getattr(study, attr) for column, attr in _STUDY_ATTRS.items()})
     lock = await _wait_for_turn(study.clinic_id)
     try:
-        seq = (await db.write_one(_CREATED_INSERT, values)).scalar_one()
+        landed = (_CREATED_EVENT, {"clinic_id": study.clinic_id, "study_id": study.id, "kind": kind})
+        seq = (await db.write_one(_CREATED_INSERT, values, landed=landed))[0]
     finally:
         if lock is not None:
             lock.release()
