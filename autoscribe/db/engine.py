@@ -65,6 +65,24 @@ def _ping_on_checkout(engine: AsyncEngine) -> None:
             raise DisconnectionError(f"pooled connection failed its ping: {exc}") from exc
 
 
+async def _without_ping(engine: AsyncEngine, statement: Executable, params: dict | None) -> Result | None:
+    """The statement's whole result, on a pooled connection taken without its ping; None when that
+    connection turned out dead (the pool has dropped it)."""
+    unpinged = _UNPINGED.set(True)
+    try:
+        async with engine.connect() as conn:
+            _UNPINGED.reset(unpinged)
+            unpinged = None
+            return await conn.execute(statement, params)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        return None
+    finally:
+        if unpinged is not None:
+            _UNPINGED.reset(unpinged)
+
+
 class Database:
     """Owns the engines and hands out sessions: `read()` for queries, `write()` for changes."""
 
@@ -107,18 +125,9 @@ class Database:
         if self.is_sqlite:
             async with self._single_reads.connect() as conn:
                 return await conn.execute(statement, params)
-        unpinged = _UNPINGED.set(True)
-        try:
-            async with self._single_reads.connect() as conn:
-                _UNPINGED.reset(unpinged)
-                unpinged = None
-                return await conn.execute(statement, params)
-        except DBAPIError as exc:
-            if not exc.connection_invalidated:
-                raise
-        finally:
-            if unpinged is not None:
-                _UNPINGED.reset(unpinged)
+        result = await _without_ping(self._single_reads, statement, params)
+        if result is not None:
+            return result
         async with self._single_reads.connect() as conn:
             return await conn.execute(statement, params)
 
@@ -152,18 +161,9 @@ class Database:
         ping. One round trip instead of two."""
         if self._single_writes is None:
             raise RuntimeError("write_one is for PostgreSQL; use write()")
-        unpinged = _UNPINGED.set(True)
-        try:
-            async with self._single_writes.connect() as conn:
-                _UNPINGED.reset(unpinged)
-                unpinged = None
-                return (await conn.execute(statement, params)).one()
-        except DBAPIError as exc:
-            if not exc.connection_invalidated:
-                raise
-        finally:
-            if unpinged is not None:
-                _UNPINGED.reset(unpinged)
+        result = await _without_ping(self._single_writes, statement, params)
+        if result is not None:
+            return result.one()
         row = (await self.fetch(*landed)).first()
         if row is not None:
             return row
