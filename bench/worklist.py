@@ -43,6 +43,22 @@ POSTGRAPHILE_QUERY = """query Worklist($clinic: String!, $first: Int!) {
   }
 }""" % STUDY_FIELDS
 
+# PostGraphile 5 (amber preset) on the same tables: `id` is its global Node ID there and the row's
+# own key is `rowId`, so the query aliases `rowId` as `id` (study and user); the primary-key order
+# is PRIMARY_KEY_ASC. Otherwise the same names, columns and order as for PostGraphile 4.
+POSTGRAPHILE5_QUERY = """query Worklist($clinic: String!, $first: Int!) {
+  allStudies(condition: {clinicId: $clinic}, first: $first, orderBy: [SEVERITY_RANK_ASC, CREATED_AT_ASC, PRIMARY_KEY_ASC]) {
+    pageInfo { hasNextPage endCursor }
+    nodes {%s
+      userByAssignedToId { id: rowId firstName lastName email }
+      reportMetadata
+    }
+  }
+}""" % STUDY_FIELDS.replace(" id ", " id: rowId ", 1)
+
+# Each PostGraphile version with its query.
+PEERS = ((servers.POSTGRAPHILE_5, POSTGRAPHILE5_QUERY), (servers.POSTGRAPHILE_4, POSTGRAPHILE_QUERY))
+
 
 def has_response_cache() -> bool:
     """Whether the server has a response cache (autoscribe.server.engine.response_cache) that can be turned off."""
@@ -169,7 +185,7 @@ async def count_statements(tenant: database.Tenant, cache: bool) -> dict[str, di
     return out
 
 
-async def count_on_wire(ctx: Bench, tenant: database.Tenant, with_postgraphile: bool,
+async def count_on_wire(ctx: Bench, tenant: database.Tenant, peers: list[tuple[servers.PostGraphile, str]],
                         cache: bool) -> dict[str, dict[int, dict]]:
     """Executes and round trips to PostgreSQL per request for page sizes 10 and 100, counted by a
     proxy (bench.pgwire) in front of PostgreSQL, with a second instance of each server behind it.
@@ -197,12 +213,13 @@ async def count_on_wire(ctx: Bench, tenant: database.Tenant, with_postgraphile: 
                                                      {"query": QUERY, "variables": {"first": first}}, tenant.api_key)
         targets["raw"] = lambda first: Target("raw", raw.port, raw.pid, None, f"/worklist?first={first}", {},
                                               tenant.api_key)
-        if with_postgraphile:
-            pgl = await servers.start_postgraphile(ctx.procs, "postgraphile-wire", f"postgres://postgres@127.0.0.1:{port}/{database.DB_NAME}")
+        for version, query in peers:
+            pgl = await servers.start_postgraphile(ctx.procs, f"{version.directory.name}-wire",
+                                                   f"postgres://postgres@127.0.0.1:{port}/{database.DB_NAME}", version)
             started.append(pgl)
-            targets["PostGraphile 4"] = lambda first: Target(
-                "PostGraphile 4", pgl.port, pgl.pid, None, "/graphql",
-                {"query": POSTGRAPHILE_QUERY, "variables": {"clinic": tenant.clinic_id, "first": first}})
+            targets[version.label] = lambda first, pgl=pgl, version=version, query=query: Target(
+                version.label, pgl.port, pgl.pid, None, "/graphql",
+                {"query": query, "variables": {"clinic": tenant.clinic_id, "first": first}})
         for name, make in targets.items():
             out[name] = {}
             for first in (10, 100):
@@ -236,11 +253,16 @@ async def run(ctx: Bench) -> None:
             started.append(ours_hit)
         raw = await servers.start_raw(procs)
         started.append(raw)
-        why_no_pg = await servers.ensure_postgraphile(procs)
-        pgl = None
-        if why_no_pg is None:
-            pgl = await servers.start_postgraphile(procs)
-            started.append(pgl)
+        # The PostGraphile versions that run here, and why the others do not.
+        peers, why_no_pg = [], {}
+        for version, query in PEERS:
+            why = await servers.ensure_postgraphile(procs, version)
+            if why is None:
+                pgl = await servers.start_postgraphile(procs, version.directory.name, version=version)
+                started.append(pgl)
+                peers.append((version, query, pgl))
+            else:
+                why_no_pg[version.label] = why
 
         first = 100
         targets = [
@@ -252,11 +274,10 @@ async def run(ctx: Bench) -> None:
             targets.append(Target(OURS_HIT, ours_hit.port, ours_hit.pid,
                                   graphql_op(QUERY, {"first": first}, token=tenant.api_key),
                                   "/graphql", {"query": QUERY, "variables": {"first": first}}, tenant.api_key))
-        if pgl is not None:
-            pg_vars = {"clinic": tenant.clinic_id, "first": first}
-            targets.append(Target("PostGraphile 4", pgl.port, pgl.pid,
-                                  graphql_op(POSTGRAPHILE_QUERY, pg_vars, token="none"),
-                                  "/graphql", {"query": POSTGRAPHILE_QUERY, "variables": pg_vars}))
+        pg_vars = {"clinic": tenant.clinic_id, "first": first}
+        for version, query, pgl in peers:
+            targets.append(Target(version.label, pgl.port, pgl.pid, graphql_op(query, pg_vars, token="none"),
+                                  "/graphql", {"query": query, "variables": pg_vars}))
         raw_headers = {"Authorization": f"Bearer {tenant.api_key}"}
 
         async def raw_op(conn: Conn, _i: int) -> None:
@@ -291,11 +312,11 @@ async def run(ctx: Bench) -> None:
             procs.stop(p)
 
     counts = await count_statements(tenant, cache)
-    wire = await count_on_wire(ctx, tenant, why_no_pg is None, cache)
+    wire = await count_on_wire(ctx, tenant, [(version, query) for version, query, _proc in peers], cache)
     _print(ctx, results, counts, wire, why_no_pg, cache)
 
 
-def _print(ctx: Bench, results: list[Result], counts: dict, wire: dict, why_no_pg: str | None, cache: bool) -> None:
+def _print(ctx: Bench, results: list[Result], counts: dict, wire: dict, why_no_pg: dict[str, str], cache: bool) -> None:
     n = results[0].latency.ok + results[0].latency.errors
     rows = []
     for r in results:
@@ -314,8 +335,8 @@ def _print(ctx: Bench, results: list[Result], counts: dict, wire: dict, why_no_p
     if cache:
         notes.append(f"{OURS}: AUTOSCRIBE_RESPONSE_CACHE_ENTRIES=0 (every request executed); {OURS_HIT}: default"
                      " settings, the same query repeated with no write in between, so answered from the cache.")
-    if why_no_pg:
-        notes.append(f"PostGraphile: n/a: {why_no_pg}")
+    for label, why in why_no_pg.items():
+        notes.append(f"{label}: n/a: {why}")
     for r in results:
         if r.latency.first_error or r.load.first_error:
             notes.append(f"{r.name} error: {r.latency.first_error or r.load.first_error}")
@@ -327,26 +348,20 @@ def _print(ctx: Bench, results: list[Result], counts: dict, wire: dict, why_no_p
     ))
 
     by = {r.name: r for r in results}
+    # Each AutoScribe row against PostGraphile 5, 4 and raw; then each PostGraphile against raw.
     raw = by["raw (Core + json)"]
-    pgl = by.get("PostGraphile 4")
-    ours = [by[n] for n in (OURS, OURS_HIT) if n in by]
+    bases = [(version.label, by.get(version.label)) for version, _query in PEERS] + [("raw", raw)]
+    pairs = [(by[n], name, base) for n in (OURS, OURS_HIT) if n in by for name, base in bases]
+    pairs += [(peer, "raw", raw) for _name, peer in bases[:-1] if peer]
     metrics = [
+        ("server CPU per request", lambda r: r.cpu_per_req),
         ("p50 latency c=1", lambda r: r.latency.pct(50)),
         ("p99 latency c=1", lambda r: r.latency.pct(99)),
         ("requests/s c=8 (higher is better)", lambda r: r.load.rate),
-        ("server CPU per request", lambda r: r.cpu_per_req),
     ]
-    rows = []
-    for label, get in metrics:
-        row = [label]
-        for o in ours:
-            row += [x(ratio(get(o), get(raw))), x(ratio(get(o), get(pgl))) if pgl else "n/a"]
-        row.append(x(ratio(get(pgl), get(raw))) if pgl else "n/a")
-        rows.append(row)
-    headers = ["metric"]
-    for o in ours:
-        headers += [f"{o.name} / raw", f"{o.name} / PostGraphile"]
-    headers.append("PostGraphile / raw")
+    rows = [[label] + [x(ratio(get(top), get(base))) if base else "n/a" for top, _name, base in pairs]
+            for label, get in metrics]
+    headers = ["metric"] + [f"{top.name} / {name}" for top, name, _base in pairs]
     ctx.print(table("1. Worklist ratios", headers, rows))
 
     rows = []

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 
-from sqlalchemy import Executable, Result, event, text
+from sqlalchemy import Executable, Result, Row, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util import await_
 
@@ -38,20 +39,48 @@ def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
     return engine
 
 
+# Set while Database.fetch or write_one checks out its connection: no ping for it (see _ping_on_checkout).
+_UNPINGED: ContextVar[bool] = ContextVar("autoscribe_unpinged_checkout", default=False)
+
+
 def _ping_on_checkout(engine: AsyncEngine) -> None:
     """A pooled connection is tried before each use; a dead one (the server restarted, the
     connection was cut) is replaced, and the request goes on with a new one.
 
     This is pool_pre_ping, in one round trip: SQLAlchemy's asyncpg ping wraps its `;` in a
     transaction (BEGIN, `;`, ROLLBACK: three round trips per checkout) for pgbouncer's transaction
-    mode; asyncpg's execute() sends one `SELECT 1` by the simple query protocol."""
+    mode; asyncpg's execute() sends one `SELECT 1` by the simple query protocol.
+
+    Database.fetch and Database.write_one go without it (_UNPINGED): a read can simply be made
+    again on a new connection if its own turns out dead, and so can a one-statement write once it
+    is known not to have been committed."""
 
     @event.listens_for(engine.sync_engine, "checkout")
     def _ping(dbapi_connection, _record, _proxy):
+        if _UNPINGED.get():
+            return
         try:
             await_(dbapi_connection.driver_connection.execute("SELECT 1"))
         except Exception as exc:  # noqa: BLE001 - any failure: the pool drops it and connects anew
             raise DisconnectionError(f"pooled connection failed its ping: {exc}") from exc
+
+
+async def _without_ping(engine: AsyncEngine, statement: Executable, params: dict | None) -> Result | None:
+    """The statement's whole result, on a pooled connection taken without its ping; None when that
+    connection turned out dead (the pool has dropped it)."""
+    unpinged = _UNPINGED.set(True)
+    try:
+        async with engine.connect() as conn:
+            _UNPINGED.reset(unpinged)
+            unpinged = None
+            return await conn.execute(statement, params)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        return None
+    finally:
+        if unpinged is not None:
+            _UNPINGED.reset(unpinged)
 
 
 class Database:
@@ -76,6 +105,9 @@ class Database:
         self._single_reads = (
             self.read_engine if self.is_sqlite else self.read_engine.execution_options(isolation_level="AUTOCOMMIT")
         )
+        # A write that is one statement needs no transaction of its own either: on PostgreSQL it
+        # commits by itself (write_one), without the BEGIN and COMMIT round trips.
+        self._single_writes = None if self.is_sqlite else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.after_commit: list[AfterCommit] = []
 
     @asynccontextmanager
@@ -83,11 +115,21 @@ class Database:
         async with self._read_sessions() as session:
             yield session
 
-    async def fetch(self, statement: Executable) -> Result:
+    async def fetch(self, statement: Executable, params: dict | None = None) -> Result:
         """The whole result of one read-only statement of Core columns (not ORM objects), run on its
-        own: what it reads is one consistent snapshot, as any single statement's is."""
+        own: what it reads is one consistent snapshot, as any single statement's is.
+
+        On PostgreSQL the pooled connection is used without its ping: if it turns out dead (the
+        server restarted, the connection was cut), the pool drops it and the read is made once
+        more on a connection that passed its ping. One round trip instead of two."""
+        if self.is_sqlite:
+            async with self._single_reads.connect() as conn:
+                return await conn.execute(statement, params)
+        result = await _without_ping(self._single_reads, statement, params)
+        if result is not None:
+            return result
         async with self._single_reads.connect() as conn:
-            return await conn.execute(statement)
+            return await conn.execute(statement, params)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -106,8 +148,32 @@ class Database:
                     end()
             events = session.info.pop("events", [])
         if events:
-            for hook in self.after_commit:
-                await hook(events)
+            await self.committed(events)
+
+    async def write_one(self, statement: Executable, params: dict, *, landed: tuple[Executable, dict]) -> Row:
+        """Run one writing statement that commits by itself (PostgreSQL only: the caller keeps to
+        what one statement does atomically); the one row it returns. The caller hands the events it
+        wrote to `committed`, as `write` does for a transaction's.
+
+        Like `fetch`, it goes without the checkout ping. If the connection turns out dead, `landed`
+        (a read and its parameters, returning the statement's row if the write was committed)
+        tells whether it was; if not, the write is made once more on a connection that passed its
+        ping. One round trip instead of two."""
+        if self._single_writes is None:
+            raise RuntimeError("write_one is for PostgreSQL; use write()")
+        result = await _without_ping(self._single_writes, statement, params)
+        if result is not None:
+            return result.one()
+        row = (await self.fetch(*landed)).first()
+        if row is not None:
+            return row
+        async with self._single_writes.connect() as conn:
+            return (await conn.execute(statement, params)).one()
+
+    async def committed(self, events: list) -> None:
+        """Hand committed events (db.events.CommittedEvent) to the after-commit hooks."""
+        for hook in self.after_commit:
+            await hook(events)
 
     async def ping(self) -> None:
         await self.fetch(text("SELECT 1"))

@@ -11,7 +11,7 @@ from autoscribe.core.errors import BadInput, Conflict, ErrorCode, NotFound
 from autoscribe.core.rights import Right
 from autoscribe.core.services import Services
 from autoscribe.db.enums import SEVERITY_RANK, Severity, StudyOrder, StudyReportStatus, UserStatus
-from autoscribe.db.events import append_event, filter_fields
+from autoscribe.db.events import append_event, create_with_event, filter_fields
 from autoscribe.db.ids import new_id
 from autoscribe.db.models import Study, User
 from autoscribe.db.types import utcnow
@@ -173,31 +173,35 @@ def _apply(study: Study, data: dict) -> None:
 async def create_study(svc: Services, principal: Principal, data: dict) -> Study:
     rules = validate(CreateStudyRules, data)
     values = given(rules)
+    now = utcnow()
+    study = Study(
+        id=new_id("study"),
+        clinic_id=principal.clinic_id,
+        study_instance_uid=rules.study_instance_uid,
+        study_report_status=StudyReportStatus.UNASSIGNED,
+        is_cancelled=False,
+        report_metadata={},
+        technologist_notes=[],
+        prior_reports=[],
+        extra_metadata={},
+        created_by_api_key_id=principal.api_key_id,
+        created_by_user_id=principal.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    _apply(study, values)
     try:
-        async with svc.db.write() as session:
-            now = utcnow()
-            study = Study(
-                id=new_id("study"),
-                clinic_id=principal.clinic_id,
-                study_instance_uid=rules.study_instance_uid,
-                study_report_status=StudyReportStatus.UNASSIGNED,
-                is_cancelled=False,
-                report_metadata={},
-                technologist_notes=[],
-                prior_reports=[],
-                extra_metadata={},
-                created_by_api_key_id=principal.api_key_id,
-                created_by_user_id=principal.user_id,
-                created_at=now,
-                updated_at=now,
-            )
-            _apply(study, values)
-            if values.get("assignedTo"):
-                await assignable_user(session, principal, values["assignedTo"], "input.assignedTo")
-                assign(study, values["assignedTo"])
-            session.add(study)
-            await session.flush()
-            await append_event(session, study, "study.created", before=None, status_before=None, at=now)
+        if values.get("assignedTo") or svc.db.is_sqlite:
+            async with svc.db.write() as session:
+                if values.get("assignedTo"):
+                    await assignable_user(session, principal, values["assignedTo"], "input.assignedTo")
+                    assign(study, values["assignedTo"])
+                session.add(study)
+                await session.flush()
+                await append_event(session, study, "study.created", before=None, status_before=None, at=now)
+        else:
+            # Nothing to check in the database first: the study and its event in one statement.
+            await create_with_event(svc.db, study, "study.created", at=now)
     except IntegrityError:
         # The (clinic, studyInstanceUid) unique constraint: checked by the database, not by a read first.
         raise Conflict("A study with this studyInstanceUid exists.", field="input.studyInstanceUid") from None
