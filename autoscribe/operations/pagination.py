@@ -95,6 +95,30 @@ async def paginate(
     `scope` names the list and the clinic; a cursor made for another scope or order, or one
     that was tampered with, is refused as BAD_USER_INPUT on `after`.
     """
+    paged = _page_of(signer, scope, query, order, first, after)
+    async with db.read() as session:
+        rows = list((await session.scalars(paged)).all())
+    return _page(db, signer, scope, query, order, first, rows)
+
+
+async def paginate_columns(
+    db: Database,
+    signer: Signer,
+    *,
+    scope: str,
+    query: Select,
+    order: Order,
+    first: int,
+    after: str | None,
+) -> Page:
+    """`paginate` for a query of columns (each labelled by its model attribute, the order's keys
+    among them): one statement on its own, and rows, not ORM objects."""
+    rows = list((await db.fetch(_page_of(signer, scope, query, order, first, after))).all())
+    return _page(db, signer, scope, query, order, first, rows)
+
+
+def _page_of(signer: Signer, scope: str, query: Select, order: Order, first: int, after: str | None) -> Select:
+    """The statement of one page: after the cursor's row, in order, one row more than the page."""
     check_first(first)
     paged = query
     if after is not None:
@@ -112,9 +136,10 @@ async def paginate(
             paged = paged.where(order.after(payload[2]))
         except (TypeError, ValueError):
             raise BadInput("Not a valid cursor for this list.", field="after") from None
-    paged = paged.order_by(*order.order_by()).limit(first + 1)
-    async with db.read() as session:
-        rows = list((await session.scalars(paged)).all())
+    return paged.order_by(*order.order_by()).limit(first + 1)
+
+
+def _page(db: Database, signer: Signer, scope: str, query: Select, order: Order, first: int, rows: list) -> Page:
     has_next = len(rows) > first
     rows = rows[:first]
 

@@ -117,6 +117,8 @@ class GraphQLApp(GraphQL):
             request.state.operation = request_data.operation_name or "query"
             request.state.outcome = "ok (cached)"
             return ExecutionResult(data=data, errors=None)
+        # Over HTTP, a query the compiled execution can plan is answered that way (engine.compiled).
+        context.compiled = self.svc.settings.compiled_queries
         result = await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
         if key is not None and not result.errors and result.data is not None and not result.extensions:
             result.data = Encoded(super().encode_json(result.data))
