@@ -34,14 +34,11 @@ class Deviation(Exception):  # noqa: N818 - not an error of the request: a signa
     """A value the plan does not answer by itself: the standard executor answers the request."""
 
 
-def _coerce(leaf) -> Finish:
+def _coerce(leaf) -> tuple[Finish, type | None, dict | None]:
+    """The coercion of a non-null value of this leaf type; the type its values mostly have when
+    they are answered as they are (str for String and ID, bool for Boolean); an enum's memo."""
     complete = Executor.complete_leaf_value
-    if leaf is GraphQLString or leaf is GraphQLID:
-        exact = str
-    elif leaf is GraphQLBoolean:
-        exact = bool
-    else:
-        exact = None
+    exact = str if leaf is GraphQLString or leaf is GraphQLID else bool if leaf is GraphQLBoolean else None
 
     if isinstance(leaf, GraphQLEnumType):
         seen: dict[Any, Any] = {}
@@ -62,29 +59,18 @@ def _coerce(leaf) -> Finish:
                     pass
             return out
 
-        return enum
-
-    if leaf is GraphQLInt:
-
-        def integer(value):
-            if type(value) is int and _INT_MIN <= value <= _INT_MAX:
-                return value
-            try:
-                return complete(leaf, value)
-            except Exception as exc:
-                raise Deviation from exc
-
-        return integer
+        return enum, None, seen
 
     def scalar(value):
-        if type(value) is exact:
+        if type(value) is exact or (exact is None and type(value) is int and leaf is GraphQLInt
+                                    and _INT_MIN <= value <= _INT_MAX):
             return value
         try:
             return complete(leaf, value)
         except Exception as exc:
             raise Deviation from exc
 
-    return scalar
+    return scalar, exact, None
 
 
 def finisher(output_type) -> Finish | None:
@@ -108,7 +94,7 @@ def finisher(output_type) -> Finish | None:
         return listed
     if not is_leaf_type(inner):
         return None
-    coerce = _coerce(inner)
+    coerce, exact, memo = _coerce(inner)
 
     def leaf(value):
         if value is None or value is Undefined:
@@ -117,4 +103,7 @@ def finisher(output_type) -> Finish | None:
             return None
         return coerce(value)
 
+    # For the compiled selections (engine.compiled.plan): values of `exact` type are answered as
+    # they are, values in `memo` as it says; the finisher is called for any other.
+    leaf.exact, leaf.memo = exact, memo
     return leaf

@@ -40,7 +40,7 @@ from graphql.language import DirectiveNode, OperationDefinitionNode, Visitor, vi
 
 from autoscribe.schema import pagination, study, user
 from autoscribe.server.engine.compiled.leaves import finisher
-from autoscribe.server.engine.compiled.plan import Join, ObjectPlan, constant, joined, leaf, nested
+from autoscribe.server.engine.compiled.plan import Join, ObjectPlan
 
 DEFINITION = "strawberry-definition"
 # Study's resolvers that read nothing but self.row.
@@ -161,21 +161,21 @@ class Planner:
         for key, sub in self._subfields(gtype, details):
             name = sub[0].node.name.value
             if name == "__typename":
-                plan.writers.append(constant(key, gtype.name))
+                plan.constant(key, gtype.name)
                 continue
             field_def, _definition = self._field(gtype, sub)
             non_null, listed, items_non_null, named = _unwrap(field_def.type)
             if name == "edges":
-                plan.writers.append(nested(key, attrgetter("edges"), self.edge(named, sub), non_null=non_null,
-                                           listed=True, items_non_null=items_non_null))
+                plan.nested(key, attrgetter("edges"), self.edge(named, sub), non_null=non_null, listed=True,
+                            items_non_null=items_non_null)
             elif name == "nodes":
-                plan.writers.append(nested(key, attrgetter("rows"), self.row(named, sub), non_null=non_null,
-                                           listed=True, items_non_null=items_non_null))
+                plan.nested(key, attrgetter("rows"), self.row(named, sub), non_null=non_null, listed=True,
+                            items_non_null=items_non_null)
             elif name == "pageInfo":
-                plan.writers.append(nested(key, attrgetter("page_info"), self.attributes(named, sub),
-                                           non_null=non_null, listed=False))
+                plan.nested(key, attrgetter("page_info"), self.attributes(named, sub), non_null=non_null,
+                            listed=False)
             elif name == "totalCount":
-                plan.writers.append(leaf(key, attrgetter("total"), finisher(field_def.type)))
+                plan.attribute(key, "total", finisher(field_def.type))
                 counts = True
             else:
                 raise Unplannable
@@ -186,16 +186,15 @@ class Planner:
         for key, sub in self._subfields(gtype, details):
             name = sub[0].node.name.value
             if name == "__typename":
-                plan.writers.append(constant(key, gtype.name))
+                plan.constant(key, gtype.name)
                 continue
             field_def, definition = self._field(gtype, sub)
             if name == "cursor" and definition.base_resolver is not None \
                     and definition.base_resolver.wrapped_func is pagination._cursor:
-                plan.writers.append(leaf(key, attrgetter("cursor"), finisher(field_def.type)))
+                plan.attribute(key, "cursor", finisher(field_def.type))
             elif name == "node" and definition.base_resolver is None:
                 non_null, _listed, _items, named = _unwrap(field_def.type)
-                plan.writers.append(nested(key, attrgetter("row"), self.row(named, sub), non_null=non_null,
-                                           listed=False))
+                plan.nested(key, attrgetter("row"), self.row(named, sub), non_null=non_null, listed=False)
             else:
                 raise Unplannable
         return plan
@@ -215,7 +214,7 @@ class Planner:
         for key, sub in self._subfields(gtype, details):
             name = sub[0].node.name.value
             if name == "__typename":
-                plan.writers.append(constant(key, gtype.name))
+                plan.constant(key, gtype.name)
                 continue
             field_def, definition = self._field(gtype, sub)
             python_name = definition.python_name
@@ -226,31 +225,30 @@ class Planner:
                     raise Unplannable
                 if isinstance(source, str):
                     plan.columns.add(source)
-                    plan.writers.append(leaf(key, attrgetter(source), finish))
+                    plan.attribute(key, source, finish)
                 else:
                     plan.columns |= _reads(source)
-                    plan.writers.append(leaf(key, source, finish))
+                    plan.computed(key, source, finish)
             elif (cls, python_name) in PURE and definition.base_resolver.wrapped_func is getattr(cls, python_name):
                 resolve = definition.base_resolver.wrapped_func
                 plan.columns |= _reads(resolve, _Self)
                 get = (lambda resolve: lambda row: resolve(_Self(row)))(resolve)
                 non_null, listed, items_non_null, named = _unwrap(field_def.type)
                 if is_object_type(named):
-                    plan.writers.append(nested(key, get, self.attributes(named, sub), non_null=non_null,
-                                               listed=listed, items_non_null=items_non_null))
+                    plan.nested(key, get, self.attributes(named, sub), non_null=non_null, listed=listed,
+                                items_non_null=items_non_null)
                 else:
                     finish = finisher(field_def.type)
                     if finish is None:
                         raise Unplannable
-                    plan.writers.append(leaf(key, get, finish))
+                    plan.computed(key, get, finish)
             elif (cls, python_name) in JOINS and definition.base_resolver.wrapped_func is getattr(cls, python_name):
                 loader, column = JOINS[(cls, python_name)]
                 non_null, listed, _items, named = _unwrap(field_def.type)
                 if listed or not is_object_type(named) or _origin(named) is not LOADED[loader]:
                     raise Unplannable
                 plan.columns.add(column)
-                plan.writers.append(joined(key, attrgetter(column), Join(loader, self.row(named, sub)),
-                                           non_null=non_null))
+                plan.joined(key, column, Join(loader, self.row(named, sub)), non_null=non_null)
             else:
                 raise Unplannable
         unknown = plan.columns - set(model.__mapper__.columns.keys())
@@ -266,19 +264,18 @@ class Planner:
         for key, sub in self._subfields(gtype, details):
             name = sub[0].node.name.value
             if name == "__typename":
-                plan.writers.append(constant(key, gtype.name))
+                plan.constant(key, gtype.name)
                 continue
             field_def, definition = self._field(gtype, sub)
             if definition.base_resolver is not None:
                 raise Unplannable
-            get = attrgetter(definition.python_name)
             finish = finisher(field_def.type)
             if finish is not None:
-                plan.writers.append(leaf(key, get, finish))
+                plan.attribute(key, definition.python_name, finish)
                 continue
             non_null, listed, items_non_null, named = _unwrap(field_def.type)
-            plan.writers.append(nested(key, get, self.attributes(named, sub), non_null=non_null, listed=listed,
-                                       items_non_null=items_non_null))
+            plan.nested(key, attrgetter(definition.python_name), self.attributes(named, sub), non_null=non_null,
+                        listed=listed, items_non_null=items_non_null)
         return plan
 
 
@@ -341,7 +338,7 @@ def plan_of(executor, root_type, grouped_field_set) -> RootPlan | None:
         (response_key, details), = grouped_field_set.items()
         try:
             plan = Planner(executor).root(response_key, details)
-        except Unplannable:
+        except (Unplannable, ValueError):  # ValueError: a name that is no identifier (ObjectPlan)
             plan = None
     _PLANS[key] = (operation, plan)
     while len(_PLANS) > MAX_PLANS:
