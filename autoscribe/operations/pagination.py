@@ -89,31 +89,21 @@ async def paginate(
     order: Order,
     first: int,
     after: str | None,
+    columns: bool = False,
 ) -> Page:
     """One page of `query` (already filtered and scoped to a clinic) in `order`.
 
     `scope` names the list and the clinic; a cursor made for another scope or order, or one
-    that was tampered with, is refused as BAD_USER_INPUT on `after`.
+    that was tampered with, is refused as BAD_USER_INPUT on `after`. A query of ORM objects is
+    read in a session; one of `columns` (each labelled by its model attribute, the order's keys
+    among them) as one statement on its own, and its rows are rows, not ORM objects.
     """
     paged = _page_of(signer, scope, query, order, first, after)
-    async with db.read() as session:
-        rows = list((await session.scalars(paged)).all())
-    return _page(db, signer, scope, query, order, first, rows)
-
-
-async def paginate_columns(
-    db: Database,
-    signer: Signer,
-    *,
-    scope: str,
-    query: Select,
-    order: Order,
-    first: int,
-    after: str | None,
-) -> Page:
-    """`paginate` for a query of columns (each labelled by its model attribute, the order's keys
-    among them): one statement on its own, and rows, not ORM objects."""
-    rows = list((await db.fetch(_page_of(signer, scope, query, order, first, after))).all())
+    if columns:
+        rows = list((await db.fetch(paged)).all())
+    else:
+        async with db.read() as session:
+            rows = list((await session.scalars(paged)).all())
     return _page(db, signer, scope, query, order, first, rows)
 
 

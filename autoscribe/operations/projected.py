@@ -20,7 +20,7 @@ from autoscribe.core.services import Services
 from autoscribe.db.enums import StudyOrder
 from autoscribe.db.models import Study, User
 from autoscribe.operations.declared import operation
-from autoscribe.operations.pagination import Page, paginate_columns
+from autoscribe.operations.pagination import Page, paginate
 from autoscribe.operations.scope import visible
 from autoscribe.operations.studies import ORDERS, list_query, list_scope
 
@@ -46,10 +46,10 @@ async def study_rows(
     """studies.list_studies's page (same studies, same cursors), of these columns and the order's keys."""
     keys = ORDERS[order]
     wanted = [*names, *(column.key for column, _ in keys.keys)]
-    return await paginate_columns(
+    return await paginate(
         svc.db, svc.signer, scope=list_scope(principal, scope_suffix),
         query=list_query(select(*columns(Study, wanted)), principal, filter),
-        order=keys, first=first, after=after,
+        order=keys, first=first, after=after, columns=True,
     )
 
 

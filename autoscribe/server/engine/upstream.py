@@ -402,17 +402,7 @@ def _compiled_hooks() -> str | None:
 
 def _strawberry_definitions() -> str | None:
     """Strawberry's field behind each graphql-core field, and its resolver function."""
-    import strawberry
-
-    @strawberry.type
-    class Query:
-        plain: int
-
-        @strawberry.field
-        def resolved(self) -> int:
-            return 1
-
-    schema = strawberry.Schema(query=Query)._schema
+    query, schema = _plain_and_resolved()
     fields = schema.query_type.fields
     plain = (fields["plain"].extensions or {}).get("strawberry-definition")
     resolved = (fields["resolved"].extensions or {}).get("strawberry-definition")
@@ -420,14 +410,15 @@ def _strawberry_definitions() -> str | None:
         return "a graphql-core field no longer carries extensions['strawberry-definition']."
     if plain.base_resolver is not None or plain.python_name != "plain":
         return "a plain field's definition has a resolver, or another python_name."
-    if resolved.base_resolver is None or resolved.base_resolver.wrapped_func is not Query.resolved:
+    if resolved.base_resolver is None or resolved.base_resolver.wrapped_func is not query.resolved:
         return "a resolver field's base_resolver.wrapped_func is not the function on the class."
     if (schema.query_type.extensions or {}).get("strawberry-definition") is None:
         return "a graphql-core object type no longer carries extensions['strawberry-definition']."
     return None
 
 
-def _default_resolver() -> str | None:
+def _plain_and_resolved():
+    """A Strawberry type with a plain field and a resolver field, and its graphql-core schema."""
     import strawberry
 
     @strawberry.type
@@ -438,7 +429,12 @@ def _default_resolver() -> str | None:
         def resolved(self) -> int:
             return 1
 
-    fields = strawberry.Schema(query=Query)._schema.query_type.fields
+    return Query, strawberry.Schema(query=Query)._schema
+
+
+def _default_resolver() -> str | None:
+    Query, schema = _plain_and_resolved()  # noqa: N806 - a class
+    fields = schema.query_type.fields
     if getattr(fields["plain"].resolve, "_is_default", None) is not True:
         return "a plain attribute's resolver no longer has _is_default = True."
     if getattr(fields["resolved"].resolve, "_is_default", False):

@@ -132,6 +132,17 @@ class Planner:
                 raise Unplannable
             yield key, field_details
 
+    def _fields(self, gtype, details, plan: ObjectPlan):
+        """Each selected field of `gtype` but `__typename` (a constant in `plan`, in its place):
+        (response key, its field details, name, graphql-core field, Strawberry definition)."""
+        for key, sub in self._subfields(gtype, details):
+            name = sub[0].node.name.value
+            if name == "__typename":
+                plan.constant(key, gtype.name)
+                continue
+            field_def, definition = self._field(gtype, sub)
+            yield key, sub, name, field_def, definition
+
     def _field(self, gtype, details):
         node = details[0].node
         field_def = gtype.fields.get(node.name.value)
@@ -158,12 +169,7 @@ class Planner:
 
     def connection(self, gtype, details) -> tuple[ObjectPlan, bool]:
         plan, counts = ObjectPlan(), False
-        for key, sub in self._subfields(gtype, details):
-            name = sub[0].node.name.value
-            if name == "__typename":
-                plan.constant(key, gtype.name)
-                continue
-            field_def, _definition = self._field(gtype, sub)
+        for key, sub, name, field_def, _definition in self._fields(gtype, details, plan):
             non_null, listed, items_non_null, named = _unwrap(field_def.type)
             if name == "edges":
                 plan.nested(key, attrgetter("edges"), self.edge(named, sub), non_null=non_null, listed=True,
@@ -183,12 +189,7 @@ class Planner:
 
     def edge(self, gtype, details) -> ObjectPlan:
         plan = ObjectPlan()
-        for key, sub in self._subfields(gtype, details):
-            name = sub[0].node.name.value
-            if name == "__typename":
-                plan.constant(key, gtype.name)
-                continue
-            field_def, definition = self._field(gtype, sub)
+        for key, sub, name, field_def, definition in self._fields(gtype, details, plan):
             if name == "cursor" and definition.base_resolver is not None \
                     and definition.base_resolver.wrapped_func is pagination._cursor:
                 plan.attribute(key, "cursor", finisher(field_def.type))
@@ -211,12 +212,7 @@ class Planner:
         plan = ObjectPlan()
         if cls is study.Study:
             self.study_plans.append(plan)
-        for key, sub in self._subfields(gtype, details):
-            name = sub[0].node.name.value
-            if name == "__typename":
-                plan.constant(key, gtype.name)
-                continue
-            field_def, definition = self._field(gtype, sub)
+        for key, sub, name, field_def, definition in self._fields(gtype, details, plan):
             python_name = definition.python_name
             if definition.base_resolver is None:
                 source = fields.get(python_name)
@@ -261,12 +257,7 @@ class Planner:
         if not is_object_type(gtype):
             raise Unplannable
         plan = ObjectPlan()
-        for key, sub in self._subfields(gtype, details):
-            name = sub[0].node.name.value
-            if name == "__typename":
-                plan.constant(key, gtype.name)
-                continue
-            field_def, definition = self._field(gtype, sub)
+        for key, sub, name, field_def, definition in self._fields(gtype, details, plan):
             if definition.base_resolver is not None:
                 raise Unplannable
             finish = finisher(field_def.type)
