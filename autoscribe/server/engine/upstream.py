@@ -414,6 +414,10 @@ def _strawberry_definitions() -> str | None:
         return "a resolver field's base_resolver.wrapped_func is not the function on the class."
     if (schema.query_type.extensions or {}).get("strawberry-definition") is None:
         return "a graphql-core object type no longer carries extensions['strawberry-definition']."
+    from strawberry.schema.types.base_scalars import DateTimeDefinition, isoformat
+
+    if DateTimeDefinition.serialize is not isoformat:
+        return "DateTime no longer serialises by base_scalars.isoformat (engine.compiled.leaves writes isoformat())."
     return None
 
 
@@ -539,7 +543,8 @@ RELIANCES: list[Reliance] = [
              ENGINE + "execution.py (_ExecutionContext.execute_collected_root_fields); " + ENGINE
              + "compiled/planner.py; " + ENGINE + "compiled/run.py", _compiled_hooks),
     Reliance("extensions['strawberry-definition'] and base_resolver.wrapped_func", "strawberry-graphql",
-             "the planner finds each field's Strawberry definition and knows resolvers by their function",
+             "the planner finds each field's Strawberry definition and knows resolvers by their function; "
+             "Date and DateTime answer their isoformat()",
              ENGINE + "compiled/planner.py (Planner)", _strawberry_definitions),
     Reliance("WebSocket.send", "starlette", "a coroutine driven by hand, finished in a task only if it suspends",
              ENGINE + "multicast.py (Sink.write)", _websocket_send),

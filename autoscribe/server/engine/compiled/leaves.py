@@ -11,6 +11,7 @@ request then goes the standard way and gets exactly its answer.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
 from typing import Any
 
 from graphql import (
@@ -104,6 +105,16 @@ def finisher(output_type) -> Finish | None:
         return coerce(value)
 
     # For the compiled selections (engine.compiled.plan): values of `exact` type are answered as
-    # they are, values in `memo` as it says; the finisher is called for any other.
-    leaf.exact, leaf.memo = exact, memo
+    # they are, values in `memo` as it says, values of `isoformat` type by their isoformat() (what
+    # Strawberry's Date and DateTime scalars answer); the finisher is called for any other.
+    leaf.exact, leaf.memo, leaf.isoformat = exact, memo, _isoformat_type(inner)
     return leaf
+
+
+def _isoformat_type(leaf) -> type | None:
+    """datetime for DateTime, date for Date, when the scalar serialises by isoformat()."""
+    from strawberry.schema.types.base_scalars import isoformat
+
+    if getattr(leaf, "coerce_output_value", None) is not isoformat:
+        return None
+    return {"DateTime": datetime, "Date": date}.get(leaf.name)

@@ -100,7 +100,11 @@ class ObjectPlan:
                     lines.append(f"    v{i} = G{i}(source)")
                 exact = getattr(part.finish, "exact", None)
                 memo = getattr(part.finish, "memo", None)
-                if exact is not None:
+                iso = getattr(part.finish, "isoformat", None)
+                if iso is not None:
+                    scope[f"T{i}"] = iso
+                    items.append(f"K{i}: v{i}.isoformat() if v{i}.__class__ is T{i} else F{i}(v{i})")
+                elif exact is not None:
                     scope[f"T{i}"] = exact
                     items.append(f"K{i}: v{i} if v{i}.__class__ is T{i} else F{i}(v{i})")
                 elif memo is not None:
