@@ -24,6 +24,7 @@ from tests.support import browser, timeout_stacks  # noqa: E402
 from tests.support.api import Api  # noqa: E402
 from tests.support.clinics import Clinic  # noqa: E402
 from tests.support.databases import fresh_postgres_database, reset_postgres  # noqa: E402
+from tests.support.differential import two_apps  # noqa: E402
 from tests.support.live_server import serving  # noqa: E402
 from tests.support.settings import BACKENDS, PG_URL, settings_for  # noqa: E402
 
@@ -101,6 +102,13 @@ async def http(app):
 @pytest.fixture(scope="session")
 def api(http) -> Api:
     return Api(http)
+
+
+@pytest.fixture
+async def apps(database_url, monkeypatch):
+    """The app as served and one with the standard executor, on the test database (tests.support.differential)."""
+    async with two_apps(database_url, monkeypatch) as made:
+        yield made
 
 
 @pytest.fixture

@@ -6,21 +6,17 @@ from __future__ import annotations
 
 import enum
 import json
-from dataclasses import dataclass
 
-import httpx
 import pytest
 import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from autoscribe.server.engine import schema as engine_schema
-from autoscribe.server.app import create_app
 from autoscribe.server.engine.response_cache import TIME_DEPENDENT
 from autoscribe.server.engine.execution import ExecutionContext
 from tests.support.generated_operations import operations, seed
+from tests.support.differential import both
 from tests.support.query_corpus import CORPUS, seeded_studies
-from tests.support.settings import settings_for
 
 
 @strawberry.enum
@@ -132,34 +128,6 @@ async def test_odd_values_of_plain_fields_are_errors_and_the_rest_of_the_answer_
     assert result.errors and result.errors[0].path == ["odd", 1, "colour"]
 
 
-@dataclass
-class Apps:
-    fast: httpx.AsyncClient
-    standard: httpx.AsyncClient
-
-
-@pytest.fixture
-async def apps(database_url, monkeypatch):
-    """Two apps on the test database, the response cache off in both: one as served, one with the
-    standard executor."""
-    made = []
-    for cls in (ExecutionContext, StrawberryGraphQLCoreExecutionContext):
-        monkeypatch.setattr(engine_schema, "ExecutionContext", cls)
-        made.append(create_app(settings_for(database_url, response_cache_entries=0)))
-    async with made[0].router.lifespan_context(made[0]), made[1].router.lifespan_context(made[1]):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=made[0]), base_url="http://testserver") as a, \
-                httpx.AsyncClient(transport=httpx.ASGITransport(app=made[1]), base_url="http://testserver") as b:
-            yield Apps(a, b)
-
-
-async def _both(apps: Apps, token: str | None, query: str, variables: dict | None = None) -> tuple:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    body = {"query": query, "variables": variables or {}}
-    ours = await apps.fast.post("/graphql", json=body, headers=headers)
-    theirs = await apps.standard.post("/graphql", json=body, headers=headers)
-    return (ours.status_code, ours.content), (theirs.status_code, theirs.content)
-
-
 async def test_the_corpus_answers_as_the_standard_executor(apps, api, services, clinic):
     studies = await seeded_studies(api, services, clinic)
     for query, variables, name in CORPUS:
@@ -167,7 +135,7 @@ async def test_the_corpus_answers_as_the_standard_executor(apps, api, services, 
             continue  # the corpus's operationName cases are about choosing; covered by the cache's test
         if variables == "study":
             variables = {"id": studies[1]["id"]}
-        ours, theirs = await _both(apps, clinic.key, query, variables)
+        ours, theirs = await both(apps, clinic.key, query, variables)
         assert ours == theirs, query
 
 
@@ -175,12 +143,12 @@ async def test_generated_queries_answer_as_the_standard_executor(apps, api, serv
     data = await seed(api, services, clinic)
     tokens = list(dict.fromkeys(data["tokens"]))
     for token in tokens:  # a first request may note the session's login: not between the two answers
-        await _both(apps, token, "{ me { clinicId } }")
+        await both(apps, token, "{ me { clinicId } }")
     compared = 0
     for i, query in enumerate(operations(data, 480, 0, 100)):
         if any(name in query for name in TIME_DEPENDENT):
             continue  # presigned URLs and expiry flags move with the clock
-        ours, theirs = await _both(apps, tokens[i % len(tokens)], query)
+        ours, theirs = await both(apps, tokens[i % len(tokens)], query)
         assert ours == theirs, query
         compared += 1
     assert compared >= 300

@@ -9,7 +9,7 @@ from sqlalchemy import update
 from autoscribe.server.app import create_app
 from autoscribe.operations.authentication import create_clinic
 from autoscribe.db.models import Study
-from autoscribe.operations import studies
+from autoscribe.operations import projected, studies
 from tests.support.api import Api
 from tests.support.clinics import add_user, session_token
 from tests.support.people_helpers import UPDATE_USER
@@ -45,8 +45,20 @@ async def own_app(database_url: str, **settings):
 
 @pytest.fixture
 def executions(monkeypatch):
-    """How many times the studies query really ran."""
-    return count_calls(monkeypatch, studies, "list_studies")
+    """How many times the studies query really ran (the standard way or compiled)."""
+    calls = count_calls(monkeypatch, studies, "list_studies")
+    compiled = count_calls(monkeypatch, projected, "study_rows")
+    return _Both(calls, compiled)
+
+
+class _Both:
+    """The calls of both ways of running the studies query, counted as one list."""
+
+    def __init__(self, *lists: list):
+        self._lists = lists
+
+    def __len__(self) -> int:
+        return sum(len(calls) for calls in self._lists)
 
 
 @pytest.mark.perf

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     response_cache_entries: int = 256
     # ... and their total size: an answer over a quarter of it is not kept at all.
     response_cache_bytes: int = 64 * 1024 * 1024
+    # Queries the compiled execution can plan (autoscribe.server.engine.compiled) run that way;
+    # false runs every query through the standard executor.
+    compiled_queries: bool = True
     reroute_ttl_seconds: int = 3600
     pdf_url_ttl_seconds: int = 3600
     invitation_ttl_days: int = 7

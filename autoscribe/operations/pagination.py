@@ -100,15 +100,29 @@ async def paginate(
     order: Order,
     first: int,
     after: str | None,
+    columns: bool = False,
 ) -> Page:
     """One page of `query` (already filtered and scoped to a clinic) in `order`.
 
     `scope` names the list and the clinic; a cursor made for another scope or order, or one
-    that was tampered with, is refused as BAD_USER_INPUT on `after`.
+    that was tampered with, is refused as BAD_USER_INPUT on `after`. A query of ORM objects is
+    read in a session; one of `columns` (each labelled by its model attribute, the order's keys
+    among them) as one statement on its own, and its rows are rows, not ORM objects.
     """
+    paged, later = _page_of(signer, scope, query, order, first, after)
+    if columns:
+        rows = list((await db.fetch(paged)).all())
+    else:
+        async with db.read() as session:
+            rows = list((await session.scalars(paged)).all())
+    return _page(db, signer, scope, query, order, first, rows, later)
+
+
+def _page_of(signer: Signer, scope: str, query: Select, order: Order, first: int, after: str | None):
+    """The statement of one page: after the cursor's row, in order, one row more than the page;
+    and the condition "after the cursor" (None without one)."""
     check_first(first)
-    paged = query
-    has_previous = _none_before
+    later = None
     if after is not None:
         payload = signer.verify("cursor", after)
         if (
@@ -124,14 +138,12 @@ async def paginate(
             later = order.after(payload[2])
         except (TypeError, ValueError):
             raise BadInput("Not a valid cursor for this list.", field="after") from None
-        paged = paged.where(later)
+    paged = query if later is None else query.where(later)
+    return paged.order_by(*order.order_by()).limit(first + 1), later
 
-        async def has_previous() -> bool:
-            earlier = query.where(not_(later)).order_by(None)
-            return bool((await db.fetch(select(exists(earlier)))).scalar())
-    paged = paged.order_by(*order.order_by()).limit(first + 1)
-    async with db.read() as session:
-        rows = list((await session.scalars(paged)).all())
+
+def _page(db: Database, signer: Signer, scope: str, query: Select, order: Order, first: int, rows: list,
+          later) -> Page:
     has_next = len(rows) > first
     rows = rows[:first]
 
@@ -140,5 +152,11 @@ async def paginate(
 
     async def count() -> int:
         return (await db.fetch(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one()
+
+    has_previous = _none_before
+    if later is not None:
+        async def has_previous() -> bool:
+            earlier = query.where(not_(later)).order_by(None)
+            return bool((await db.fetch(select(exists(earlier)))).scalar())
 
     return Page(rows=rows, has_next=has_next, count=count, sign=sign, has_previous=has_previous)

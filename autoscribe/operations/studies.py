@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -85,12 +85,20 @@ async def list_studies(
     after: str | None,
     scope_suffix: str = "",
 ) -> Page[Study]:
-    flt = check_filter(filter)
-    query = select(Study).where(*visible(Study, principal), *study_conditions(flt))
     return await paginate(
-        svc.db, svc.signer, scope=f"studies:{principal.clinic_id}{scope_suffix}", query=query,
+        svc.db, svc.signer, scope=list_scope(principal, scope_suffix), query=list_query(select(Study), principal, filter),
         order=ORDERS[order], first=first, after=after,
     )
+
+
+def list_query(query: Select, principal: Principal, filter: dict | None) -> Select:
+    """`query` (of Study, or of its columns) kept to the studies the caller sees that match the filter."""
+    return query.where(*visible(Study, principal), *study_conditions(check_filter(filter)))
+
+
+def list_scope(principal: Principal, scope_suffix: str = "") -> str:
+    """What a list's cursors are bound to: the clinic's studies (`scope_suffix`: of one user)."""
+    return f"studies:{principal.clinic_id}{scope_suffix}"
 
 
 async def assignable_user(session: AsyncSession, principal: Principal, user_id: str, field: str) -> User:

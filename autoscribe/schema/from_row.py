@@ -44,6 +44,10 @@ def from_row(model: type, **computed: Callable[[Any], Any]) -> Callable[[type], 
             else:
                 raise TypeError(f"{cls.__name__}.{name} is neither an attribute of {model.__name__} nor computed")
         cls.of = classmethod(_compile(cls, "row", "", args, computed))
+        # What each field is of the row, for readers that load only the columns they need: the
+        # attribute's name, or the function computing it (server.engine.compiled).
+        cls.__row_model__ = model
+        cls.__row_fields__ = {name: computed.get(name, name) for name in args if name != ROW}
         return cls
 
     return decorate

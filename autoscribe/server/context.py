@@ -32,6 +32,8 @@ class Context:
         # Made on first use: an idle WebSocket (whose subscriptions resolve through the loaders of
         # the events they read) never needs its own.
         self._loaders: Loaders | None = None
+        # Whether queries may take the compiled execution (server.engine.compiled): HTTP requests.
+        self.compiled = False
 
     @property
     def loaders(self) -> Loaders:

@@ -15,13 +15,18 @@ executor's, only sooner (tests/test_execution.py compares the two).
 from __future__ import annotations
 
 import inspect
+from collections import Counter
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from graphql import GraphQLObjectType, Undefined, is_leaf_type, is_non_null_type
+from graphql import GraphQLError, GraphQLObjectType, Undefined, is_leaf_type, is_non_null_type
 from graphql.execution.middleware import MiddlewareManager
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from autoscribe.server.engine.compiled.leaves import Deviation
+from autoscribe.server.engine.compiled.planner import plan_of
+from autoscribe.server.engine.compiled.run import run
 
 try:
     from graphql.pyutils import gather_with_cancel
@@ -64,7 +69,39 @@ def _has_middleware(manager: MiddlewareManager | None) -> bool:
     return manager is not None and bool(manager.middlewares)
 
 
+# How queries offered to the compiled execution went: "compiled" (answered by their plan),
+# "unplannable" (the standard way, whole), "deviated" (planned, then answered the standard way).
+COMPILED: Counter[str] = Counter()
+
+
 class _ExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    def execute_collected_root_fields(self, root_type, root_value, grouped_field_set, serially, new_defer_usages):
+        """A query the compiled execution can plan goes that way (when the context asks for it:
+        HTTP requests, see engine.asgi); anything else, and any deviation on the way, the standard way."""
+        standard = super().execute_collected_root_fields
+        if not getattr(self.context_value, "compiled", False) or _has_middleware(self.middleware_manager):
+            return standard(root_type, root_value, grouped_field_set, serially, new_defer_usages)
+        plan = plan_of(self, root_type, grouped_field_set)
+        if plan is None:
+            COMPILED["unplannable"] += 1
+            return standard(root_type, root_value, grouped_field_set, serially, new_defer_usages)
+
+        async def compiled():
+            try:
+                data = await run(self, plan)
+            except GraphQLError:
+                COMPILED["compiled"] += 1  # the root field's error, located as the standard way does
+                raise
+            except Deviation:
+                COMPILED["deviated"] += 1
+            else:
+                COMPILED["compiled"] += 1
+                return data
+            result = standard(root_type, root_value, grouped_field_set, serially, new_defer_usages)
+            return await result if self.is_awaitable(result) else result
+
+        return compiled()
+
     def execute_fields(self, parent_type, source_value, path, grouped_field_set, position_context):
         """graphql-core's, with the plain scalar fields answered in the loop (no Path, no call)."""
         if _has_middleware(self.middleware_manager):

@@ -68,6 +68,11 @@ class Encoded(str):
     """An answer's `data`, kept as its JSON text: a hit costs no encoding, and the cache holds
     strings, which the garbage collector never scans (not thousands of dicts per answer)."""
 
+    @property
+    def size(self) -> int:
+        """Its length in bytes of UTF-8 (characters, when it is ASCII)."""
+        return len(self) if self.isascii() else len(self.encode())
+
 
 class ResponseCache:
     def __init__(self, db: Database, max_entries: int, max_bytes: int):
@@ -75,7 +80,7 @@ class ResponseCache:
         self._max = max_entries if max_bytes > 0 else 0
         self._max_bytes = max_bytes
         self._entries: OrderedDict[str, Encoded] = OrderedDict()
-        # The answers' JSON is ASCII (json.dumps escapes the rest): characters are bytes.
+        # The answers' size in bytes of UTF-8.
         self.bytes = 0
         self.hits = 0
         self.misses = 0
@@ -107,12 +112,12 @@ class ResponseCache:
         return data
 
     def put(self, key: str, data: Encoded) -> None:
-        if len(data) > self._max_bytes // 4:
+        if data.size > self._max_bytes // 4:
             return  # one answer would push out most others
         if (old := self._entries.pop(key, None)) is not None:
-            self.bytes -= len(old)
+            self.bytes -= old.size
         self._entries[key] = data
-        self.bytes += len(data)
+        self.bytes += data.size
         while len(self._entries) > self._max or self.bytes > self._max_bytes:
             _, evicted = self._entries.popitem(last=False)
-            self.bytes -= len(evicted)
+            self.bytes -= evicted.size

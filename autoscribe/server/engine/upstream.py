@@ -418,7 +418,51 @@ def _field_details() -> str | None:
     return None if "node" in names else f"FieldDetails has {list(names)}, no node."
 
 
-def _default_resolver() -> str | None:
+def _compiled_hooks() -> str | None:
+    """What the compiled execution (engine.compiled) takes from graphql-core and Strawberry."""
+    from graphql.execution.collect_fields import FieldDetails, collect_subfields
+    from graphql.execution.executor import Executor
+    from graphql.execution.values import VariableValues, get_argument_values
+
+    executor = _executor()
+    names = getattr(FieldDetails, "_fields", None) or [f.name for f in dataclasses.fields(FieldDetails)]
+    return _first(
+        _parameters(executor.execute_collected_root_fields,
+                    ["self", "root_type", "root_value", "grouped_field_set", "serially", "new_defer_usages"]),
+        _parameters(collect_subfields, ["schema", "fragments", "variable_values", "operation", "return_type",
+                                        "field_details_list", "hide_suggestions"]),
+        _parameters(get_argument_values, ["type_def", "node", "variable_values", "fragment_variable_values",
+                                          "hide_suggestions"]),
+        _parameters(Executor.complete_leaf_value, ["return_type", "result"]),
+        None if {"fragment_variable_values", "defer_usage"} <= set(names) else f"FieldDetails has {list(names)}.",
+        None if "coerced" in VariableValues._fields else "VariableValues has no coerced.",
+        _sets(executor, "fragments"), _sets(executor, "fragment_definitions"), _sets(executor, "hide_suggestions"),
+    )
+
+
+def _strawberry_definitions() -> str | None:
+    """Strawberry's field behind each graphql-core field, and its resolver function."""
+    query, schema = _plain_and_resolved()
+    fields = schema.query_type.fields
+    plain = (fields["plain"].extensions or {}).get("strawberry-definition")
+    resolved = (fields["resolved"].extensions or {}).get("strawberry-definition")
+    if plain is None or resolved is None:
+        return "a graphql-core field no longer carries extensions['strawberry-definition']."
+    if plain.base_resolver is not None or plain.python_name != "plain":
+        return "a plain field's definition has a resolver, or another python_name."
+    if resolved.base_resolver is None or resolved.base_resolver.wrapped_func is not query.resolved:
+        return "a resolver field's base_resolver.wrapped_func is not the function on the class."
+    if (schema.query_type.extensions or {}).get("strawberry-definition") is None:
+        return "a graphql-core object type no longer carries extensions['strawberry-definition']."
+    from strawberry.schema.types.base_scalars import DateTimeDefinition, isoformat
+
+    if DateTimeDefinition.serialize is not isoformat:
+        return "DateTime no longer serialises by base_scalars.isoformat (engine.compiled.leaves writes isoformat())."
+    return None
+
+
+def _plain_and_resolved():
+    """A Strawberry type with a plain field and a resolver field, and its graphql-core schema."""
     import strawberry
 
     @strawberry.type
@@ -429,7 +473,12 @@ def _default_resolver() -> str | None:
         def resolved(self) -> int:
             return 1
 
-    fields = strawberry.Schema(query=Query)._schema.query_type.fields
+    return Query, strawberry.Schema(query=Query)._schema
+
+
+def _default_resolver() -> str | None:
+    Query, schema = _plain_and_resolved()  # noqa: N806 - a class
+    fields = schema.query_type.fields
     if getattr(fields["plain"].resolve, "_is_default", None) is not True:
         return "a plain attribute's resolver no longer has _is_default = True."
     if getattr(fields["resolved"].resolve, "_is_default", False):
@@ -539,6 +588,15 @@ RELIANCES: list[Reliance] = [
     Reliance("field.resolve._is_default", "strawberry-graphql",
              "marks Strawberry's basic resolver (a getattr of the source), which the fast path calls itself",
              ENGINE + "execution.py (_plan)", _default_resolver),
+    Reliance("execute_collected_root_fields, collect_subfields, get_argument_values, FieldDetails, VariableValues",
+             "graphql-core", "the compiled execution takes the root fields where graphql-core executes them, "
+             "and collects and coerces as it does",
+             ENGINE + "execution.py (_ExecutionContext.execute_collected_root_fields); " + ENGINE
+             + "compiled/planner.py; " + ENGINE + "compiled/run.py", _compiled_hooks),
+    Reliance("extensions['strawberry-definition'] and base_resolver.wrapped_func", "strawberry-graphql",
+             "the planner finds each field's Strawberry definition and knows resolvers by their function; "
+             "Date and DateTime answer their isoformat()",
+             ENGINE + "compiled/planner.py (Planner)", _strawberry_definitions),
     Reliance("WebSocket.send", "starlette", "a coroutine driven by hand, finished in a task only if it suspends",
              ENGINE + "multicast.py (Sink.write)", _websocket_send),
     Reliance("__strawberry_definition__.fields", "strawberry-graphql",

@@ -1,0 +1,111 @@
+"""Running a plan: the root field's operation, one statement per level, the answer as plain data.
+
+The `studies` field reads its page with operations.projected.study_rows (the plan's columns only,
+the caller's rights, scope and filters), its total when asked, then the users the page names in
+one statement (operations.projected.user_rows), and writes each object's answer from its row. An
+error of the root field's operation (a bad cursor, a filter out of bounds, no valid token) is the
+standard executor's: the same located error, and `data` null as the field is non-null. Anything
+else out of the ordinary raises Deviation, and the request is answered the standard way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphql import located_error
+from graphql.execution.values import get_argument_values
+
+from autoscribe.db.enums import StudyOrder
+from autoscribe.operations import projected
+from autoscribe.operations.pagination import Page
+from autoscribe.server.engine.compiled.leaves import Deviation
+from autoscribe.server.engine.compiled.plan import Pending
+from autoscribe.server.engine.compiled.planner import RootPlan
+
+
+class _Edge:
+    __slots__ = ("_index", "_page", "row")
+
+    def __init__(self, page: Page, index: int, row: Any):
+        self._page, self._index, self.row = page, index, row
+
+    @property
+    def cursor(self) -> str:
+        return self._page.cursor(self._index)
+
+
+class _PageInfo:
+    __slots__ = ("_page",)
+
+    def __init__(self, page: Page):
+        self._page = page
+
+    @property
+    def has_next_page(self) -> bool:
+        return self._page.has_next
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self._page.end_cursor
+
+
+class _Connection:
+    __slots__ = ("page", "rows", "total")
+
+    def __init__(self, page: Page, total: int | None):
+        self.page, self.rows, self.total = page, page.rows, total
+
+    @property
+    def edges(self) -> list[_Edge]:
+        page = self.page
+        return [_Edge(page, i, row) for i, row in enumerate(self.rows)]
+
+    @property
+    def page_info(self) -> _PageInfo:
+        return _PageInfo(self.page)
+
+
+async def run(executor, plan: RootPlan) -> dict:
+    """The operation's `data`; raises the root field's located error, or Deviation."""
+    context = executor.context_value
+    details = plan.field_details
+    node = details[0].node
+    try:
+        args = get_argument_values(plan.field_def, node, executor.variable_values, None, executor.hide_suggestions)
+        principal = await context.principal()
+        page = await projected.study_rows(
+            context.svc, principal, names=plan.columns, filter=args.get("filter"),
+            order=args.get("orderBy") or StudyOrder.CREATED_AT_DESC, first=args.get("first"), after=args.get("after"),
+        )
+    except Exception as exc:  # noqa: BLE001 - as graphql-core locates a resolver's error
+        raise located_error(exc, [d.node for d in details], [plan.key]) from None
+    try:
+        total = await page.count() if plan.counts else None
+        pending: Pending = {}
+        answer = plan.connection.answer(_Connection(page, total), pending)
+        while pending:
+            pending = await _fill(context.svc, principal, pending)
+    except Deviation:
+        raise
+    except Exception as exc:
+        raise Deviation from exc
+    return {plan.key: answer}
+
+
+_READERS = {"user": projected.user_rows}
+
+
+async def _fill(svc, principal, pending: Pending) -> Pending:
+    """Read every placeholder's object, one statement per join; what those objects leave pending."""
+    later: Pending = {}
+    for join, places in pending.items():
+        rows = await _READERS[join.loader](svc, principal, [p[2] for p in places], join.plan.columns)
+        answer = join.plan.answer
+        for out, key, ident, non_null in places:
+            row = rows.get(ident)
+            if row is None:
+                if non_null:
+                    raise Deviation
+                continue
+            out[key] = answer(row, later)
+    return later

@@ -1,0 +1,43 @@
+"""Two apps on one database to compare: one as served (the short way for plain fields and the
+compiled execution of queries), one with graphql-core's standard executor and nothing compiled.
+Both have the response cache off, so that each request is executed."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from autoscribe.server.app import create_app
+from autoscribe.server.engine import schema as engine_schema
+from autoscribe.server.engine.execution import ExecutionContext
+from tests.support.settings import settings_for
+
+
+@dataclass
+class Apps:
+    fast: httpx.AsyncClient
+    standard: httpx.AsyncClient
+
+
+@asynccontextmanager
+async def two_apps(database_url: str, monkeypatch):
+    made = []
+    for cls, compiled in ((ExecutionContext, True), (StrawberryGraphQLCoreExecutionContext, False)):
+        monkeypatch.setattr(engine_schema, "ExecutionContext", cls)
+        made.append(create_app(settings_for(database_url, response_cache_entries=0, compiled_queries=compiled)))
+    async with made[0].router.lifespan_context(made[0]), made[1].router.lifespan_context(made[1]):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=made[0]), base_url="http://testserver") as a, \
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=made[1]), base_url="http://testserver") as b:
+            yield Apps(a, b)
+
+
+async def both(apps: Apps, token: str | None, query: str, variables: dict | None = None) -> tuple:
+    """(status, body bytes) of the same request to each app: served first, standard second."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    body = {"query": query, "variables": variables or {}}
+    ours = await apps.fast.post("/graphql", json=body, headers=headers)
+    theirs = await apps.standard.post("/graphql", json=body, headers=headers)
+    return (ours.status_code, ours.content), (theirs.status_code, theirs.content)

@@ -1,0 +1,240 @@
+"""The compiled execution of queries (autoscribe.server.engine.compiled) answers exactly as the
+standard executor does, byte for byte, for every construct it plans; a document it cannot plan is
+answered the standard way, whole; a value it does not answer itself sends the request that way."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlalchemy import update
+
+from autoscribe.db.models import Study
+from autoscribe.server.engine.execution import COMPILED
+from tests.support.clinics import add_user, session_token
+from tests.support.differential import both
+from tests.support.reroute_helpers import open_link, viewer_link
+from tests.support.studies_helpers import create_study
+
+WORKLIST = """query Worklist($first: Int!) {
+  studies(first: $first, orderBy: PRIORITY) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id studyInstanceUid studyDescription severity studyReportStatus isCancelled
+      createdAt updatedAt modality clinicalIndication externalPatientId isCritical
+      assignedTo { id firstName lastName email }
+      reportMetadata { patientName mrn dateOfBirth sex studyDate studyTime }
+    }
+  }
+}"""
+
+EVERY_FIELD = """id studyInstanceUid studyDescription severity studyReportStatus isCancelled cancelledAt
+  createdAt updatedAt clinicalHistory clinicalIndication modality externalPatientId technologistNotes
+  technologistTechnique metadata isCritical createdByApiKeyId createdByUser { id }
+  reportMetadata { age dateOfBirth facilityName height { value unit } mrn patientName procedure
+                   referringPhysicianName sex studyDate studyTime weight { value unit __typename } }
+  priorReports { reportText externalStudyId modality studyDate studyDescription }
+  assignedTo { __typename id email firstName lastName middleName suffix1 suffix2 phoneNumber npiNumber
+               clinicRole level status canCreateReports canManageStudies hasDashboardAccess invitedSource
+               createdAt lastLoginAt }"""
+
+
+async def _seed(api, services, clinic) -> dict:
+    """Eight studies: every severity, some assigned, full and empty metadata, one cancelled."""
+    ada = await add_user(services, clinic.id, first_name="Ada", last_name="Lovelace", middle_name="Émilie")
+    grace = await add_user(services, clinic.id, first_name="Grace", last_name="Hopper")
+    made = []
+    for i, severity in enumerate(["NORMAL", "STAT", "HIGH", "NORMAL", "STAT", "NORMAL", "HIGH", "NORMAL"]):
+        extra: dict = {}
+        if i % 3 == 1:
+            extra["assignedTo"] = ada.id
+        elif i % 3 == 2:
+            extra["assignedTo"] = grace.id
+        if i % 2 == 0:
+            extra.update(
+                modality="MR", clinicalIndication="Pain — left knee", externalPatientId=f"P{i}",
+                technologistNotes=["motion", "contrast"], metadata={"room": "3", "ward": "Ünit 5"},
+                reportMetadata={"patientName": "Doe^Jane", "mrn": f"M-{i}", "dateOfBirth": "1970-01-31",
+                                "sex": "FEMALE", "studyDate": "2026-11-01", "studyTime": "09:30", "age": "56",
+                                "height": {"value": 170.5, "unit": "CM"}, "weight": {"value": 61, "unit": "KG"}},
+                priorReports=[{"reportText": "Normal.", "studyDate": "2025-01-02", "modality": "CT"}],
+            )
+        made.append(await create_study(api, clinic.key, uid=f"9.{i}", severity=severity, **extra))
+    await api.ok("mutation($id: ID) { cancelStudy(id: $id) { id } }", {"id": made[3]["id"]}, token=clinic.key)
+    return {"studies": made, "ada": ada, "grace": grace}
+
+
+def _request_ids_out(answer: tuple) -> tuple:
+    """An internal error names its request's ID, which differs between any two requests."""
+    status, body = answer
+    return status, re.sub(rb"[0-9a-f]{16}", b"<request>", body)
+
+
+async def _same(apps, token, query, variables=None, *, way="compiled") -> dict:
+    """The answer of both apps (which must be the same bytes), after the served one went `way`."""
+    before = COMPILED.copy()
+    ours, theirs = await both(apps, token, query, variables)
+    if way == "deviated":
+        ours, theirs = _request_ids_out(ours), _request_ids_out(theirs)
+    assert ours == theirs, query
+    went = COMPILED - before
+    assert went == {way: 1}, (way, went, query)
+    return json.loads(ours[1])
+
+
+async def test_the_worklist_is_compiled_and_answers_as_the_standard_executor(apps, api, services, clinic):
+    await _seed(api, services, clinic)
+    answer = await _same(apps, clinic.key, WORKLIST, {"first": 100})
+    nodes = answer["data"]["studies"]["nodes"]
+    assert [n["severity"] for n in nodes] == ["STAT", "STAT", "HIGH", "HIGH", "NORMAL", "NORMAL", "NORMAL", "NORMAL"]
+    assert {n["assignedTo"]["firstName"] for n in nodes if n["assignedTo"]} == {"Ada", "Grace"}
+    assert any(n["assignedTo"] is None for n in nodes)
+    assert answer["data"]["studies"]["pageInfo"]["hasNextPage"] is False
+
+
+async def test_every_study_field_with_values_and_nulls(apps, api, services, clinic):
+    await _seed(api, services, clinic)
+    answer = await _same(apps, clinic.key, f"{{ studies(first: 10) {{ totalCount nodes {{ {EVERY_FIELD} }} }} }}")
+    nodes = answer["data"]["studies"]["nodes"]
+    assert answer["data"]["studies"]["totalCount"] == 8
+    full = next(n for n in nodes if n["modality"] == "MR")
+    assert full["reportMetadata"]["height"] == {"value": 170.5, "unit": "CM"}
+    assert full["reportMetadata"]["weight"]["__typename"] == "Weight"
+    assert full["metadata"] == {"room": "3", "ward": "Ünit 5"}
+    assert full["priorReports"][0]["studyDate"] == "2025-01-02"
+    empty = next(n for n in nodes if n["modality"] is None)
+    assert empty["reportMetadata"]["height"] is None and empty["priorReports"] == []
+    assert sum(n["cancelledAt"] is not None for n in nodes) == 1
+
+
+@pytest.mark.parametrize("query, variables", [
+    # Aliases, __typename at every level, the same field under two names, edges with cursors.
+    ("""{ w: studies(first: 3, orderBy: PRIORITY) { __typename total: totalCount
+          edges { __typename c: cursor node { __typename ident: id id s: severity } }
+          pageInfo { __typename more: hasNextPage endCursor } } }""", {}),
+    # Named fragments (nested), inline fragments with and without a type condition, spread twice.
+    ("""query W($n: Int!) { studies(first: $n, orderBy: PRIORITY) { nodes { ...Row ... on Study { modality }
+          ... { isCancelled } ...Row } ...Page } }
+        fragment Row on Study { id ...Who reportMetadata { ...Patient } }
+        fragment Who on Study { assignedTo { ... on User { id lastName } ... on Node { id } } }
+        fragment Patient on StudyReportMetadata { patientName mrn }
+        fragment Page on StudyConnection { pageInfo { endCursor } }""", {"n": 5}),
+    # The same selection merged from several places, a field both in nodes and in edges.
+    ("""{ studies(first: 4) { nodes { id assignedTo { id } assignedTo { email } }
+          edges { node { id assignedTo { firstName } createdByUser { id } } } } }""", {}),
+    # @skip and @include with literals and variables, on fields, fragments and inline fragments.
+    ("""query D($yes: Boolean!, $no: Boolean = false) { studies(first: 3) {
+          totalCount @skip(if: $yes) nodes { id studyDescription @include(if: $yes) severity @include(if: $no)
+          ...F @skip(if: $no) ... on Study @include(if: false) { modality } } } }
+        fragment F on Study { updatedAt }""", {"yes": True}),
+    ("""query D($yes: Boolean!, $no: Boolean = false) { studies(first: 3) {
+          totalCount @skip(if: $yes) nodes { id studyDescription @include(if: $yes) severity @include(if: $no)
+          ...F @skip(if: $no) ... on Study @include(if: false) { modality } } } }
+        fragment F on Study { updatedAt }""", {"yes": False, "no": True}),
+    # Variables with defaults, an enum from a variable, a filter given inline and by variable.
+    ("""query($f: StudyFilter = {isCancelled: false}, $o: StudyOrder = CREATED_AT_ASC) {
+          studies(filter: $f, orderBy: $o, first: 4) { totalCount nodes { id severity isCancelled } } }""",
+     {"o": "PRIORITY"}),
+    ("""query($f: StudyFilter) { studies(filter: $f, orderBy: UPDATED_AT_DESC) { totalCount nodes { id } } }""",
+     {"f": {"severity": ["STAT", "HIGH"], "studyReportStatus": ["ASSIGNED"], "studyDescription": "knee"}}),
+    ("""{ studies(filter: {assignedTo: null, isCancelled: true}) { totalCount nodes { id isCancelled } } }""", {}),
+    ("""{ studies(filter: {createdAfter: "2000-01-01T00:00:00+02:00", createdBefore: "2999-01-01T00:00:00Z"},
+          orderBy: CREATED_AT_DESC, first: 2) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } }""", {}),
+    # Defaults of the field's arguments (first 25, CREATED_AT_DESC), a query with a name of its own.
+    ("""query Named { studies { nodes { id createdAt } } }""", {}),
+])
+async def test_each_construct_answers_as_the_standard_executor(apps, api, services, clinic, query, variables):
+    await _seed(api, services, clinic)
+    await _same(apps, clinic.key, query, variables)
+
+
+async def test_pages_after_a_cursor(apps, api, services, clinic):
+    await _seed(api, services, clinic)
+    page = "query($after: String) { studies(first: 3, orderBy: PRIORITY, after: $after) " \
+           "{ pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }"
+    after, seen = None, []
+    while True:
+        answer = await _same(apps, clinic.key, page, {"after": after})
+        connection = answer["data"]["studies"]
+        seen += [e["node"]["id"] for e in connection["edges"]]
+        # A cursor of the middle of the page leads on from there, as the end cursor does.
+        if connection["edges"]:
+            await _same(apps, clinic.key, page, {"after": connection["edges"][0]["cursor"]})
+        if not connection["pageInfo"]["hasNextPage"]:
+            break
+        after = connection["pageInfo"]["endCursor"]
+    assert len(seen) == len(set(seen)) == 8
+
+
+@pytest.mark.parametrize("query, code, field", [
+    ("{ studies(first: 0) { totalCount } }", "BAD_USER_INPUT", "first"),
+    ("{ s: studies(first: 101) { nodes { id } } }", "BAD_USER_INPUT", "first"),
+    ('{ studies(after: "forged") { totalCount } }', "BAD_USER_INPUT", "after"),
+    ('{ studies(filter: {assignedTo: "usr_nothing"}) { nodes { id } } }', "BAD_USER_INPUT", "filter.assignedTo"),
+    ('{ studies(filter: {createdAfter: "2026-01-01T00:00:00"}) { nodes { id } } }', "BAD_USER_INPUT",
+     "filter.createdAfter"),
+])
+async def test_errors_of_the_root_field_keep_their_path_and_code(apps, api, services, clinic, query, code, field):
+    await _seed(api, services, clinic)
+    answer = await _same(apps, clinic.key, query)
+    assert answer["data"] is None
+    (error,) = answer["errors"]
+    assert error["extensions"]["code"] == code and error["extensions"].get("field") == field
+    assert error["path"] == [next(iter(("s",) if "s:" in query else ("studies",)))]
+
+
+async def test_a_caller_without_a_valid_token(apps, api, services, clinic):
+    await _seed(api, services, clinic)
+    answer = await _same(apps, "not-a-token", WORKLIST, {"first": 10})
+    assert answer["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_another_clinic_sees_only_its_own(apps, api, services, clinic, other_clinic):
+    await _seed(api, services, clinic)
+    await create_study(api, other_clinic.key, uid="8.1")
+    answer = await _same(apps, other_clinic.key, WORKLIST, {"first": 100})
+    assert [n["studyInstanceUid"] for n in answer["data"]["studies"]["nodes"]] == ["8.1"]
+    # And a cursor of one clinic is no cursor for the other.
+    mine = await _same(apps, clinic.key, WORKLIST, {"first": 1})
+    cursor = mine["data"]["studies"]["pageInfo"]["endCursor"]
+    theirs = await _same(apps, other_clinic.key, "query($a: String) { studies(after: $a) { totalCount } }",
+                         {"a": cursor})
+    assert theirs["errors"][0]["extensions"]["field"] == "after"
+
+
+async def test_a_user_session_and_a_reroute_session_see_what_they_may(apps, api, services, clinic, http):
+    seeded = await _seed(api, services, clinic)
+    ada = seeded["ada"]
+    await _same(apps, session_token(services, ada), WORKLIST, {"first": 100})
+    study = seeded["studies"][2]  # assigned to Grace
+    reroute = await open_link(http, await viewer_link(api, clinic.key, study["id"], ada.id))
+    answer = await _same(apps, reroute, f"{{ studies {{ totalCount nodes {{ {EVERY_FIELD} }} }} }}")
+    (only,) = answer["data"]["studies"]["nodes"]
+    assert only["id"] == study["id"] and only["assignedTo"]["firstName"] == "Grace"
+
+
+@pytest.mark.parametrize("query", [
+    "{ studies(first: 3) { nodes { id reports { id } } } }",  # a resolver the planner does not know
+    "{ studies(first: 3) { nodes { id } } me { clinicName } }",  # two root fields
+    "{ me { clinicName } }",
+    "{ studies(first: 2) { nodes { assignedTo { id assignedStudies { totalCount } } } } }",  # arguments below
+    '{ node(id: "stu_00000000000000000000000000000000") { id } }',
+    "{ __schema { queryType { name } } }",
+])
+async def test_a_document_the_planner_cannot_plan_runs_the_standard_way_whole(apps, api, services, clinic, query):
+    await _seed(api, services, clinic)
+    await _same(apps, clinic.key, query, way="unplannable")
+
+
+async def test_a_stored_value_the_schema_refuses_sends_the_request_the_standard_way(apps, api, services, clinic):
+    seeded = await _seed(api, services, clinic)
+    async with services.db.write() as session:
+        await session.execute(update(Study).where(Study.id == seeded["studies"][0]["id"])
+                              .values(report_metadata={"sex": "unknown", "patientName": "Doe^John"}))
+    answer = await _same(apps, clinic.key, WORKLIST, {"first": 100}, way="deviated")
+    (error,) = answer["errors"]
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert error["path"][:2] == ["studies", "nodes"] and error["path"][3:] == ["reportMetadata"]
+    # Non-null all the way up (reportMetadata, the node, nodes, studies): the null reaches `data`.
+    assert answer["data"] is None
