@@ -115,7 +115,7 @@ async def test_two_server_processes_render_each_pdf_once(own_database_url, tmp_p
         clinic = await new_clinic(services)
         user, token = await radiologist(services, clinic)
         report_ids = []
-        for _ in range(8):
+        for _ in range(4):
             study = await new_study(api, clinic)
             report = await start(api, token, study["id"])
             report_ids.append((await sign(api, token, report["id"], text=f"Report of {study['id']}."))["id"])

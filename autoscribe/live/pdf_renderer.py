@@ -161,9 +161,10 @@ class PdfRenderer:
 
     async def _in_worker(self, document: ReportDocument) -> tuple[bytes, int]:
         pool = self._pool_now()
-        future = asyncio.get_running_loop().run_in_executor(pool, pdf_worker.render, document)
         limit = self.svc.settings.pdf_render_timeout_seconds
         try:
+            # Submitting raises BrokenProcessPool too, when a worker died while the pool was idle.
+            future = asyncio.get_running_loop().run_in_executor(pool, pdf_worker.render, document)
             async with asyncio.timeout(limit):
                 return await future
         except TimeoutError:
