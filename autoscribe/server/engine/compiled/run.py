@@ -96,16 +96,23 @@ _READERS = {"user": projected.user_rows}
 
 
 async def _fill(svc, principal, pending: Pending) -> Pending:
-    """Read every placeholder's object, one statement per join; what those objects leave pending."""
+    """Read every placeholder's object, one statement per kind of object (all the level's users at
+    once, whichever fields name them); what those objects leave pending."""
     later: Pending = {}
+    by_loader: dict[str, list] = {}
     for join, places in pending.items():
-        rows = await _READERS[join.loader](svc, principal, [p[2] for p in places], join.plan.columns)
-        answer = join.plan.answer
-        for out, key, ident, non_null in places:
-            row = rows.get(ident)
-            if row is None:
-                if non_null:
-                    raise Deviation
-                continue
-            out[key] = answer(row, later)
+        by_loader.setdefault(join.loader, []).append((join, places))
+    for loader, joins in by_loader.items():
+        ids = [place[2] for _join, places in joins for place in places]
+        columns = set().union(*(join.plan.columns for join, _places in joins))
+        rows = await _READERS[loader](svc, principal, ids, columns)
+        for join, places in joins:
+            answer = join.plan.answer
+            for out, key, ident, non_null in places:
+                row = rows.get(ident)
+                if row is None:
+                    if non_null:
+                        raise Deviation
+                    continue
+                out[key] = answer(row, later)
     return later
