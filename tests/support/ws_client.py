@@ -13,6 +13,8 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 PROTOCOL = "graphql-transport-ws"
+# graphql-transport-ws sends every message as a text frame; a binary one is a server fault.
+BINARY = "the server sent a binary frame where graphql-transport-ws sends text"
 
 
 class Closed(Exception):
@@ -35,6 +37,7 @@ class Subscription:
         message = await asyncio.wait_for(self.messages.get(), timeout)
         if message["type"] == "closed":
             raise Closed(message["code"], message["reason"])
+        assert message["type"] != "binary", f"{BINARY}: {message['raw'][:200]!r}"
         return message
 
     async def next(self, timeout: float = 10) -> dict:
@@ -94,9 +97,11 @@ class GraphQLWS:
             client = cls(ws)
             await client.send({"type": "connection_init", "payload": init})
             try:
-                ack = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                raw_ack = await asyncio.wait_for(ws.recv(), 10)
             except ConnectionClosed:
                 raise Closed(ws.close_code, ws.close_reason or "") from None
+            assert isinstance(raw_ack, str), f"{BINARY}: {raw_ack[:200]!r}"
+            ack = json.loads(raw_ack)
             assert ack["type"] == "connection_ack", ack
             client._reader = asyncio.create_task(client._read())
             try:
@@ -118,6 +123,10 @@ class GraphQLWS:
     async def _read(self) -> None:
         try:
             async for raw in self.ws:
+                if not isinstance(raw, str):  # browsers' graphql-ws clients cannot read it
+                    for sub in self.subscriptions.values():
+                        await sub.messages.put({"type": "binary", "raw": raw})
+                    continue
                 message = json.loads(raw)
                 if message["type"] == "ping":
                     await self.send({"type": "pong"})

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import WebSocketDisconnected
 
 from autoscribe.core.errors import Unauthenticated
 
@@ -75,7 +77,15 @@ def init_timeout(seconds: float) -> str:
 
 
 class RefusingSocket(ASGIWebSocketAdapter):
-    """The socket Strawberry's handlers close: its own terse close reasons replaced by ours."""
+    """The socket Strawberry's handlers close: its own terse close reasons replaced by ours; and
+    every message a text frame, as graphql-transport-ws has them (Strawberry sends bytes from
+    `encode_json` as a binary frame, which browsers' graphql-ws clients cannot read)."""
+
+    async def send_json(self, message) -> None:
+        try:
+            await self.ws.send_text(self.view.encode_json_string(message))
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
 
     async def close(self, code: int, reason: str) -> None:
         if code == UNAUTHORIZED:
