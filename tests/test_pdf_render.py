@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -16,7 +15,6 @@ from autoscribe.operations.pdf import (
     ReportDocument,
     SignedText,
     render_report_pdf,
-    render_report_pdf_async,
 )
 
 REPORT_TEXT = (
@@ -163,12 +161,6 @@ def test_long_report_spans_pages_with_page_count():
     assert "Page 2 of" in texts[1]
     assert f"Page {total} of {total}" in texts[-1]
     assert "Paragraph 299: unremarkable findings." in texts[-1]
-
-
-def test_async_wrapper_renders_pdf():
-    data = asyncio.run(render_report_pdf_async(document()))
-    assert data.startswith(b"%PDF")
-    assert "MRN-00482913" in text_of(data)
 
 
 def test_unreadable_font_is_an_error(monkeypatch, tmp_path):

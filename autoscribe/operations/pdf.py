@@ -7,7 +7,6 @@ the bundled DejaVu Sans font, and the resource policy forbids anything else
 
 from __future__ import annotations
 
-import asyncio
 import html
 import io
 import re
@@ -76,15 +75,6 @@ def render_report_pdf(doc: ReportDocument) -> bytes:
     if not pdf.startswith(b"%PDF"):
         raise PdfRenderError("xhtml2pdf produced no PDF")
     return pdf
-
-
-async def render_report_pdf_async(doc: ReportDocument) -> bytes:
-    """`render_report_pdf` in a worker thread, so the event loop is not blocked.
-
-    xhtml2pdf holds a process-wide lock for each render, so concurrent calls
-    queue up one behind another rather than running in parallel.
-    """
-    return await asyncio.to_thread(render_report_pdf, doc)
 
 
 # --- formatting helpers -------------------------------------------------------
