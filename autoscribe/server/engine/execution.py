@@ -25,8 +25,9 @@ from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from autoscribe.server.engine.compiled.leaves import Deviation
-from autoscribe.server.engine.compiled.planner import plan_of
+from autoscribe.server.engine.compiled.planner import CreatePlan, plan_of
 from autoscribe.server.engine.compiled.run import run
+from autoscribe.server.engine.compiled.writes import run_create
 
 try:
     from graphql.pyutils import gather_with_cancel
@@ -76,7 +77,7 @@ COMPILED: Counter[str] = Counter()
 
 class _ExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def execute_collected_root_fields(self, root_type, root_value, grouped_field_set, serially, new_defer_usages):
-        """A query the compiled execution can plan goes that way (when the context asks for it:
+        """A query (or createStudy) the compiled execution can plan goes that way (when the context asks for it:
         HTTP requests, see engine.asgi); anything else, and any deviation on the way, the standard way."""
         standard = super().execute_collected_root_fields
         if not getattr(self.context_value, "compiled", False) or _has_middleware(self.middleware_manager):
@@ -85,6 +86,11 @@ class _ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if plan is None:
             COMPILED["unplannable"] += 1
             return standard(root_type, root_value, grouped_field_set, serially, new_defer_usages)
+
+        if isinstance(plan, CreatePlan):
+            # A write is never made twice: its answer does not deviate to the standard way.
+            COMPILED["compiled"] += 1
+            return run_create(self, plan, root_type)
 
         async def compiled():
             try:

@@ -15,8 +15,11 @@ executor would, in its order. What the planner knows:
   Height, Weight, PriorReport, PageInfo);
 - `__typename` anywhere.
 
+- the mutation `createStudy` alone, whose Study is answered from the created row as a worklist's
+  studies are (engine.compiled.writes runs it).
+
 Anything else (another root field, a field with arguments below the root, any other resolver, an
-interface or union, introspection, mutations, fragment arguments) makes the document
+interface or union, introspection, other mutations, fragment arguments) makes the document
 unplannable: it runs the standard way, whole.
 """
 
@@ -66,6 +69,16 @@ class RootPlan:
     # The study columns every plan of a study in it needs.
     columns: frozenset[str]
     counts: bool
+
+
+@dataclass(eq=False)
+class CreatePlan:
+    """The `createStudy` mutation: its response key, nodes, definition, and the plan of its Study."""
+
+    key: str
+    field_details: list[FieldDetails]
+    field_def: Any
+    study: ObjectPlan
 
 
 class _Reads:
@@ -166,6 +179,18 @@ class Planner:
         plan, counts = self.connection(connection_type, details)
         columns = frozenset().union(*(p.columns for p in self.study_plans))
         return RootPlan(key, details, field_def, plan, columns, counts)
+
+    def create_study(self, key: str, details) -> CreatePlan:
+        mutation = self.schema.mutation_type
+        node = details[0].node
+        field_def = mutation.fields.get(node.name.value) if mutation else None
+        definition = (field_def.extensions or {}).get(DEFINITION) if field_def else None
+        if (definition is None or definition.python_name != "create_study" or definition.extensions
+                or definition.base_resolver is None
+                or definition.base_resolver.wrapped_func is not study.StudyMutation.create_study
+                or any(d.defer_usage is not None or d.fragment_variable_values is not None for d in details)):
+            raise Unplannable
+        return CreatePlan(key, details, field_def, self.row(get_named_type(field_def.type), details))
 
     def connection(self, gtype, details) -> tuple[ObjectPlan, bool]:
         plan, counts = ObjectPlan(), False
@@ -309,11 +334,15 @@ def _directive_variables(executor) -> tuple[str, ...]:
     return names
 
 
-def plan_of(executor, root_type, grouped_field_set) -> RootPlan | None:
+def plan_of(executor, root_type, grouped_field_set) -> RootPlan | CreatePlan | None:
     """The plan of this operation with these @skip/@include values, made on first use; None when the
     document is not plannable (then it is never tried again)."""
     operation = executor.operation
-    if operation.operation is not OperationType.QUERY or root_type is not executor.schema.query_type:
+    if operation.operation is OperationType.QUERY and root_type is executor.schema.query_type:
+        make = Planner.root
+    elif operation.operation is OperationType.MUTATION and root_type is executor.schema.mutation_type:
+        make = Planner.create_study
+    else:
         return None
     coerced = executor.variable_values.coerced
     key = (id(operation), *(coerced.get(name) for name in _directive_variables(executor)))
@@ -328,7 +357,7 @@ def plan_of(executor, root_type, grouped_field_set) -> RootPlan | None:
     if len(grouped_field_set) == 1:
         (response_key, details), = grouped_field_set.items()
         try:
-            plan = Planner(executor).root(response_key, details)
+            plan = make(Planner(executor), response_key, details)
         except (Unplannable, ValueError):  # ValueError: a name that is no identifier (ObjectPlan)
             plan = None
     _PLANS[key] = (operation, plan)

@@ -84,7 +84,7 @@ async def run(executor, plan: RootPlan) -> dict:
         pending: Pending = {}
         answer = plan.connection.answer(_Connection(page, total), pending)
         while pending:
-            pending = await _fill(context.svc, principal, pending)
+            pending = await fill(context.svc, principal, pending)
     except Deviation:
         raise
     except Exception as exc:
@@ -95,7 +95,7 @@ async def run(executor, plan: RootPlan) -> dict:
 _READERS = {"user": projected.user_rows}
 
 
-async def _fill(svc, principal, pending: Pending) -> Pending:
+async def fill(svc, principal, pending: Pending) -> Pending:
     """Read every placeholder's object, one statement per kind of object (all the level's users at
     once, whichever fields name them); what those objects leave pending."""
     later: Pending = {}
