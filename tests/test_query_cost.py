@@ -134,6 +134,10 @@ async def test_a_page_counts_what_it_may_return(api, clinic):
     error = await api.error(three, {"first": 100}, token=clinic.key)
     assert error["code"] == "BAD_USER_INPUT" and f"cost {2 + 100 * (4 + 100 * 3)} " in error["message"]
     assert (await api.ok(three, token=clinic.key))["studies"]["nodes"] == []
+    # The same document again: each page is counted as its own (a cost is kept per value of `first`).
+    assert (await api.ok(three, {"first": 1}, token=clinic.key))["studies"]["nodes"] == []
+    assert f"cost {2 + 100 * (4 + 100 * 3)} " in (await api.error(three, {"first": 100}, token=clinic.key))["message"]
+    assert (await api.error(three, {"first": [100]}, token=clinic.key))["code"] == "BAD_USER_INPUT"
     ten = query % "id studyInstanceUid studyDescription severity studyReportStatus isCancelled createdAt updatedAt " \
                   "modality clinicalIndication"
     error = await api.error(ten, token=clinic.key)

@@ -16,10 +16,15 @@ Each fragment's cost is computed once per connection page it is spread under (me
 count is linear in the size of the document whatever the nesting: 25 levels of doubling are refused
 in well under a millisecond, before graphql-core's validation sees them (engine.admission). Introspection (`__schema`, `__type`) is answered from
 the schema in memory and its lists count once: an introspection query costs what it spells out.
+
+A document's cost depends on nothing of the request but the values of the variables it reads (those
+given to a `first`): it is counted once per (document, operation name, those values) and kept, as the
+parsed document is (the same document object for the same text).
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from graphql import (
@@ -56,16 +61,46 @@ class FragmentCycle(Exception):
         super().__init__(f"Cannot spread fragment '{name}' within itself.")
 
 
+# (id of the document, operation name) -> (document, schema, variables read, {their values: cost})
+_COUNTED: OrderedDict[tuple[int, str | None], tuple[DocumentNode, GraphQLSchema, tuple[str, ...], dict]] = OrderedDict()
+MAX_COUNTED = 256
+_ABSENT = object()
+
+
 def query_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,
                variables: dict[str, Any] | None) -> int:
     """The cost of the operation that would run (the dearest one when that is not yet clear, as
     when the operation name matches none: execution refuses it anyway)."""
+    variables = variables if isinstance(variables, dict) else {}  # anything else is refused later
+    key = (id(document), operation_name)
+    known = _COUNTED.get(key)
+    values = None
+    if known is not None and known[0] is document and known[1] is schema:
+        values = tuple(variables.get(name, _ABSENT) for name in known[2])
+        try:
+            cost = known[3].get(values)
+        except TypeError:  # a value that is no number (a list, an object): counted afresh, refused later
+            values = cost = None
+        if cost is not None:
+            _COUNTED.move_to_end(key)
+            return cost
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     chosen = [o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)]
     counter = _Counter(schema, document)
-    variables = variables if isinstance(variables, dict) else {}  # anything else is refused later
-    costs = [counter.operation(op, variables) for op in (chosen or operations)]
-    return max(costs, default=0)
+    cost = max((counter.operation(op, variables) for op in (chosen or operations)), default=0)
+    if known is None or known[0] is not document or known[1] is not schema:
+        names = tuple(sorted(counter.read))
+        known = (document, schema, names, {})
+        _COUNTED[key] = known
+        values = tuple(variables.get(name, _ABSENT) for name in names)
+        while len(_COUNTED) > MAX_COUNTED:
+            _COUNTED.popitem(last=False)
+    if values is not None and len(known[3]) < MAX_COUNTED:
+        try:
+            known[3][values] = cost
+        except TypeError:
+            pass
+    return cost
 
 
 class _Counter:
@@ -76,6 +111,8 @@ class _Counter:
         self.memo: dict[tuple[str, int | None], int] = {}
         self.open: set[str] = set()
         self.variables: dict[str, Any] = {}
+        # The variables the cost read (whatever their values, the same ones for the same document).
+        self.read: set[str] = set()
 
     def operation(self, operation: OperationDefinitionNode, variables: dict[str, Any]) -> int:
         defaults = {
@@ -149,6 +186,7 @@ class _Counter:
             if given.name.value == "first":
                 value = given.value
         if isinstance(value, VariableNode):
+            self.read.add(value.name.value)
             value = self.variables.get(value.name.value, argument.default_value)
         if isinstance(value, IntValueNode):
             value = int(value.value)
