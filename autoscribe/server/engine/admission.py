@@ -16,10 +16,12 @@ A caller without a valid token learns nothing about the schema: no introspection
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, ValidationRule
 from strawberry.extensions import ValidationCache
+from strawberry.schema.schema import validate_document
 
 from autoscribe.server.engine.cost import FragmentCycle, cost_error, query_cost
 
@@ -78,14 +80,34 @@ def _note_kind(ec) -> None:
         request.state.operation = ec.operation_name
 
 
+# (schema, document, rules) by identity -> (schema, document, the validation's errors). The parsed
+# document is the same object for the same text (the parser's cache), so this finds it without
+# hashing the document's whole tree, as ValidationCache's LRU does on every request.
+_VALIDATED: OrderedDict[tuple, tuple] = OrderedDict()
+
+
+def _validated(schema, document, rules, maxsize: int) -> list[GraphQLError]:
+    key = (id(schema), id(document), rules)
+    known = _VALIDATED.get(key)
+    if known is not None and known[0] is schema and known[1] is document:
+        _VALIDATED.move_to_end(key)
+        return known[2]
+    errors = validate_document(schema, document, rules)
+    _VALIDATED[key] = (schema, document, errors)
+    while len(_VALIDATED) > maxsize:
+        _VALIDATED.popitem(last=False)
+    return errors
+
+
 class Admission(ValidationCache):
     """Cost first, then the cached validation, with introspection refused for anonymous callers.
 
-    Replaces ValidationCache (whose on_validate would validate first) and keeps its shared LRU."""
+    Replaces ValidationCache (whose on_validate would validate first) and its LRU (_validated)."""
 
     def __init__(self, *, max_cost: int, maxsize: int = 256) -> None:
         super().__init__(maxsize=maxsize)
         self.max_cost = max_cost
+        self.maxsize = maxsize
 
     async def on_validate(self) -> AsyncIterator[None]:
         ec = self.execution_context
@@ -111,6 +133,6 @@ class Admission(ValidationCache):
         hide = await anonymous(ec.context)
         if hide:
             rules = (*rules, NoIntrospection)
-        errors = self.cached_validate_document(ec.schema._schema, ec.graphql_document, rules)
+        errors = _validated(ec.schema._schema, ec.graphql_document, tuple(rules), self.maxsize)
         ec.pre_execution_errors = without_suggestions(errors) if hide else errors
         yield

@@ -235,13 +235,12 @@ def _provided_operation_name() -> str | None:
 
 def _validation_cache() -> str | None:
     from strawberry.extensions import ValidationCache
+    from strawberry.schema import schema
     from strawberry.types.execution import ExecutionContext
 
-    one, other = ValidationCache(maxsize=3), ValidationCache(maxsize=3)
-    if not callable(getattr(one, "cached_validate_document", None)):
-        return "ValidationCache has no cached_validate_document."
-    if one.cached_validate_document is not other.cached_validate_document:
-        return "ValidationCache instances of one maxsize no longer share their LRU."
+    problem = _parameters(schema.validate_document, ["schema", "document", "validation_rules"])
+    if problem:
+        return problem
     fields = {f.name for f in dataclasses.fields(ExecutionContext)} | set(dir(ExecutionContext))
     absent = [n for n in ("schema", "graphql_document", "operation_name", "variables", "validation_rules",
                           "context", "pre_execution_errors") if n not in fields]
@@ -549,8 +548,9 @@ RELIANCES: list[Reliance] = [
     Reliance("InvalidOperationTypeError.operation_type and the error classes' import paths", "strawberry-graphql",
              "a subscription over HTTP is told apart; the request's own faults are recognised",
              ENGINE + "schema.py (AutoScribeSchema.execute); " + ENGINE + "errors.py", _operation_errors),
-    Reliance("ValidationCache internals", "strawberry-graphql",
-             "cached_validate_document, shared by the instances of one maxsize; execution_context fields",
+    Reliance("ValidationCache's hook and Strawberry's validate_document", "strawberry-graphql",
+             "validate_document(schema, document, validation_rules), which adds Strawberry's own rules, cached "
+             "by identity; execution_context fields",
              ENGINE + "admission.py (Admission)", _validation_cache),
     Reliance("max_aliases/query_depth_limiter create_validator", "strawberry-graphql",
              "the limits' rules made once, so that ValidationCache hits",
