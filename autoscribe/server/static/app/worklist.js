@@ -1,0 +1,131 @@
+// The worklist: the clinic's studies in reading order (PRIORITY), filtered, kept current by the
+// `worklist` subscription (live.js resumes it by cursor after a dropped connection).
+import { request } from "./api.js";
+import { h, replace } from "./dom.js";
+import { SEVERITY_LABELS, STATUS_LABELS, age, byPriority, overdue, person, procedure } from "./format.js";
+import { follow } from "./live.js";
+import { WORKLIST, WORKLIST_LIVE } from "./queries.js";
+
+const TICK_MS = 30000;
+
+function select(id, label, options, value, disabled = []) {
+  return h("div", { class: "field" },
+    h("label", { for: id }, label),
+    h("select", { id, name: id },
+      options.map(([v, text]) => h("option", { value: v, selected: v === value, disabled: disabled.includes(v) }, text))));
+}
+
+export function filterOf(choice, me) {
+  const filter = { isCancelled: false };
+  if (choice.assignee === "mine" && me.user) filter.assignedTo = me.user.id;
+  if (choice.assignee === "unassigned") filter.assignedTo = null;
+  if (choice.status) filter.studyReportStatus = [choice.status];
+  if (choice.severity) filter.severity = [choice.severity];
+  return filter;
+}
+
+function row(study, now) {
+  const late = overdue(study, now);
+  const name = (study.reportMetadata && study.reportMetadata.patientName) || "Unnamed patient";
+  return h("tr", { class: [study.severity === "STAT" ? "stat" : "", late ? "overdue" : ""].join(" ").trim() || null,
+                   dataset: { studyId: study.id, status: study.studyReportStatus } },
+    h("td", { class: "severity" }, h("span", { class: `badge sev-${study.severity.toLowerCase()}` }, SEVERITY_LABELS[study.severity]),
+      late ? h("span", { class: "badge late" }, "Overdue") : null),
+    h("td", { class: "status" }, STATUS_LABELS[study.studyReportStatus]),
+    h("th", { scope: "row", class: "patient" }, h("a", { href: `#/study/${study.id}` }, name)),
+    h("td", { class: "procedure" }, [study.modality, procedure(study)].filter(Boolean).join(" · ")),
+    h("td", { class: "age", dataset: { created: study.createdAt } }, age(study.createdAt, now)),
+    h("td", { class: "assignee" }, person(study.assignedTo) || "Unassigned"));
+}
+
+export function worklistView(main, { me, setConnection, choice }) {
+  const studies = new Map();
+  const body = h("tbody");
+  const count = h("p", { class: "count", id: "worklist-count" });
+  const problem = h("p", { class: "problem", role: "alert" });
+  const canMine = Boolean(me.user);
+
+  const filters = h("form", { class: "filters", "aria-label": "Filters", onsubmit: (e) => e.preventDefault() },
+    select("filter-assignee", "Assigned to", [["", "Anyone"], ["mine", "Me"], ["unassigned", "No one"]],
+      choice.assignee, canMine ? [] : ["mine"]),
+    select("filter-status", "Status", [["", "Any status"], ...Object.entries(STATUS_LABELS)], choice.status),
+    select("filter-severity", "Severity", [["", "Any severity"], ...Object.entries(SEVERITY_LABELS)], choice.severity));
+
+  replace(main,
+    h("h1", {}, "Worklist"),
+    filters,
+    problem,
+    count,
+    h("div", { class: "table-wrap" },
+      h("table", { id: "worklist" },
+        h("caption", {}, "Studies in reading order: STAT first, then High, then Normal, oldest first"),
+        h("thead", {}, h("tr", {},
+          ["Severity", "Status", "Patient", "Procedure", "Age", "Assigned to"].map((t) => h("th", { scope: "col" }, t)))),
+        body)));
+
+  function render() {
+    const now = Date.now();
+    const sorted = [...studies.values()].sort(byPriority);
+    replace(body, sorted.map((s) => row(s, now)));
+    count.textContent = sorted.length === 1 ? "1 study" : `${sorted.length} studies`;
+    if (!sorted.length) body.append(h("tr", {}, h("td", { colspan: 6 }, "No study matches these filters.")));
+  }
+
+  async function load() {
+    try {
+      const data = await request(WORKLIST, { filter: filterOf(choice, me) });
+      studies.clear();
+      for (const s of data.studies.nodes) studies.set(s.id, s);
+      problem.textContent = data.studies.totalCount > data.studies.nodes.length
+        ? `Showing the first ${data.studies.nodes.length} of ${data.studies.totalCount}: narrow the filters to see the rest.` : "";
+      render();
+    } catch (error) {
+      problem.textContent = error.message;
+    }
+  }
+
+  let loaded = false;
+  const firstLoad = () => {
+    if (!loaded) {
+      loaded = true;
+      load();
+    }
+  };
+  const fallback = window.setTimeout(firstLoad, 2000); // the list even when the live connection is slow
+  const live = follow({
+    query: WORKLIST_LIVE,
+    field: "worklist",
+    variables: () => ({ filter: filterOf(choice, me) }),
+    reload: load,
+    onEvent: (event) => {
+      if (event.type === "REMOVED") studies.delete(event.study.id);
+      else studies.set(event.study.id, event.study);
+      if (loaded) render();
+    },
+    onError: (error) => { problem.textContent = error.message; },
+    onState: (state) => {
+      setConnection(state);
+      if (state === "live") firstLoad(); // subscribed from now: read the list once the socket is up
+    },
+  });
+
+  filters.addEventListener("change", () => {
+    choice.assignee = filters.elements["filter-assignee"].value;
+    choice.status = filters.elements["filter-status"].value;
+    choice.severity = filters.elements["filter-severity"].value;
+    loaded = true;
+    live.restart();
+    load();
+  });
+
+  const tick = window.setInterval(() => {
+    const now = Date.now();
+    for (const cell of body.querySelectorAll("td.age")) cell.textContent = age(cell.dataset.created, now);
+  }, TICK_MS);
+
+  return () => {
+    window.clearTimeout(fallback);
+    window.clearInterval(tick);
+    live.stop();
+  };
+}

@@ -1,0 +1,93 @@
+"""The reading room (/app) in headless Chromium, two radiologists at once: one dictates from a
+reroute link, the other watches the worklist change live; reconnecting after a dropped WebSocket,
+a read-only link, addenda, and a conflict explained in words. No request may leave for another
+origin, and nothing may be logged to the console."""
+
+from __future__ import annotations
+
+import httpx
+from playwright.async_api import expect
+
+from tests.support.reading_room import (
+    assert_offline_clean,
+    document_kept,
+    mark_document,
+    open_link,
+    person,
+    row,
+    screenshot,
+    sign_in,
+)
+from tests.support.reports_helpers import REPORT_BY_ID, new_study, radiologist, study_state
+from tests.support.reroute_helpers import dictation_link
+
+DICTATED = "FINDINGS: A 9 mm nodule in the right upper lobe.\nIMPRESSION: Follow-up CT in 3 months."
+
+
+async def test_a_dictation_from_a_reroute_link_is_seen_live_on_another_radiologist_s_worklist(
+        chromium, site_url, api, http, services, clinic):
+    ada, _ = await radiologist(services, clinic, first_name="Ada", last_name="Lovelace")
+    grace, grace_token = await radiologist(services, clinic, first_name="Grace", last_name="Hopper")
+    study = await new_study(api, clinic, severity="STAT",
+                            reportMetadata={"patientName": "Doe^Jane", "procedure": "CT Chest"},
+                            clinicalHistory="Smoker, 30 pack-years.", technologistNotes=["Patient moved once."])
+
+    async with person(chromium, site_url) as watcher, person(chromium, site_url) as dictator:
+        # Grace keeps the worklist open the whole time.
+        await sign_in(watcher, site_url, grace_token)
+        await mark_document(watcher)
+        grace_row = row(watcher, study["id"])
+        await expect(grace_row).to_contain_text("Unassigned")
+        await expect(grace_row).to_have_class("stat")
+
+        link = await dictation_link(api, clinic.key, study["id"], ada.id)
+        await expect(grace_row.locator(".status")).to_have_text("Assigned")
+        await expect(grace_row.locator(".assignee")).to_have_text("Ada Lovelace")
+
+        # Ada opens the link: the study, in the app, with the link's session.
+        await open_link(dictator, site_url, link)
+        await expect(dictator).to_have_url(f"{site_url}/app/#/study/{study['id']}")  # the token left the URL
+        await expect(dictator.locator("#study-title")).to_contain_text("Doe^Jane")
+        await expect(dictator.get_by_text("Smoker, 30 pack-years.")).to_be_visible()
+        await expect(dictator.get_by_text("Patient moved once.")).to_be_visible()
+        await dictator.get_by_role("button", name="Start the report").click()
+        await expect(grace_row.locator(".status")).to_have_text("In progress")
+
+        editor = dictator.get_by_label("Report text")
+        await editor.fill(DICTATED)
+        await expect(dictator.locator(".save-state")).to_have_text("Saved")
+        state = await study_state(api, clinic, study["id"])
+        report_id = state["reports"][0]["id"]
+        stored = (await api.ok(REPORT_BY_ID, {"id": report_id}, token=clinic.key))["report"]
+        assert stored["plainText"] == DICTATED and stored["status"] == "IN_PROGRESS"
+        await screenshot(dictator, "reading-room-dictation.png")
+
+        # A reload keeps the session (sessionStorage) and the draft (the server's).
+        await dictator.reload()
+        await expect(dictator.get_by_label("Report text")).to_have_value(DICTATED)
+
+        # Sign as critical, behind a confirmation.
+        await dictator.get_by_label("Critical result").check()
+        await dictator.get_by_role("button", name="Sign the report").click()
+        dialog = dictator.get_by_role("dialog")
+        await expect(dialog).to_contain_text("CRITICAL")
+        await dialog.get_by_role("button", name="Sign as critical").click()
+        await expect(dictator.locator("#study-status")).to_have_text("Completed")
+        await expect(grace_row.locator(".status")).to_have_text("Completed")
+
+        signed = (await api.ok(REPORT_BY_ID, {"id": report_id}, token=clinic.key))["report"]
+        assert (signed["status"], signed["isCritical"], signed["plainText"]) == ("COMPLETED", True, DICTATED)
+        pdf_link = dictator.get_by_role("link", name="Open the PDF of the report")
+        href = await pdf_link.get_attribute("href")
+        assert httpx.URL(href).path == httpx.URL(signed["pdfUrl"]).path == f"/files/reports/{report_id}.pdf"
+        pdf = await http.get(httpx.URL(href).raw_path.decode())
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+
+        assert await document_kept(watcher), "the worklist was reloaded"
+        await screenshot(watcher, "reading-room-worklist.png")
+        assert_offline_clean(watcher)
+        assert_offline_clean(dictator)
+        stored_session = await dictator.evaluate("JSON.stringify(Object.assign({}, window.sessionStorage))")
+        assert "ust_" in stored_session
+        assert await dictator.evaluate("window.localStorage.length") == 0
+        assert await dictator.evaluate("document.cookie") == ""
