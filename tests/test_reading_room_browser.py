@@ -8,7 +8,9 @@ from __future__ import annotations
 import httpx
 from playwright.async_api import expect
 
+from tests.support.live_helpers import cancel, update
 from tests.support.reading_room import (
+    SocketSwitch,
     assert_offline_clean,
     document_kept,
     mark_document,
@@ -18,7 +20,7 @@ from tests.support.reading_room import (
     screenshot,
     sign_in,
 )
-from tests.support.reports_helpers import REPORT_BY_ID, new_study, radiologist, study_state
+from tests.support.reports_helpers import REPORT_BY_ID, new_study, radiologist, start, study_state
 from tests.support.reroute_helpers import dictation_link
 
 DICTATED = "FINDINGS: A 9 mm nodule in the right upper lobe.\nIMPRESSION: Follow-up CT in 3 months."
@@ -91,3 +93,46 @@ async def test_a_dictation_from_a_reroute_link_is_seen_live_on_another_radiologi
         assert "ust_" in stored_session
         assert await dictator.evaluate("window.localStorage.length") == 0
         assert await dictator.evaluate("document.cookie") == ""
+
+
+async def test_a_dropped_websocket_shows_reconnecting_and_resumes_by_cursor_missing_no_change(
+        chromium, site_url, api, services, clinic):
+    _, token = await radiologist(services, clinic)
+    first = await new_study(api, clinic, reportMetadata={"patientName": "First^Patient"})
+    second = await new_study(api, clinic, reportMetadata={"patientName": "Second^Patient"})
+    async with person(chromium, site_url) as page:
+        switch = SocketSwitch()
+        await switch.attach(page)
+        await sign_in(page, site_url, token)
+        await mark_document(page)
+        await expect(row(page, second["id"])).to_be_visible()
+        # One live event first: from then on the worklist holds a cursor to resume from.
+        await update(api, clinic.key, first["id"], modality="MR")
+        await expect(row(page, first["id"]).locator(".procedure")).to_have_text("MR · CT Chest without contrast")
+        [last_seen] = switch.event_cursors("worklist")
+
+        await switch.cut()
+        await expect(page.locator("#connection")).to_have_text("Reconnecting…")
+        # Meanwhile: a study added, one cancelled (it leaves the list), one started.
+        third = await new_study(api, clinic, severity="STAT", reportMetadata={"patientName": "Third^Patient"})
+        await cancel(api, clinic.key, second["id"])
+        _, b_token = await radiologist(services, clinic, first_name="Grace", last_name="Hopper")
+        await start(api, b_token, first["id"])
+        await expect(page.locator("#connection")).to_have_text("Reconnecting…")
+        await expect(row(page, third["id"])).to_have_count(0)
+
+        switch.restore()
+        await expect(page.locator("#connection")).to_have_text("Live", timeout=20000)
+        await expect(row(page, third["id"])).to_be_visible()
+        await expect(row(page, third["id"])).to_have_class("stat")
+        await expect(row(page, second["id"])).to_have_count(0)
+        await expect(row(page, first["id"]).locator(".status")).to_have_text("In progress")
+        await expect(row(page, first["id"]).locator(".assignee")).to_have_text("Grace Hopper")
+        # STAT first: the new study heads the list.
+        await expect(page.locator("#worklist tbody tr").first).to_have_attribute("data-study-id", third["id"])
+
+        # It resumed from the last cursor it had got, not from now, and the page was never reloaded.
+        resumed = switch.subscriptions("worklist")
+        assert resumed[0]["after"] is None and resumed[-1]["after"] == last_seen, resumed
+        assert await document_kept(page)
+        assert page.offline.elsewhere == [] and page.offline.console_errors == [], page.offline.console_errors

@@ -3,6 +3,7 @@ person, cut off from every other origin (tests.support.browser.Offline)."""
 
 from __future__ import annotations
 
+import json
 from contextlib import asynccontextmanager
 
 from playwright.async_api import expect
@@ -62,3 +63,55 @@ def assert_offline_clean(page) -> None:
     assert offline.elsewhere == [], f"requests to other origins were attempted: {offline.elsewhere}"
     assert offline.foreign_sockets() == [], offline.sockets
     assert offline.console_errors == [], offline.console_errors
+
+
+class SocketSwitch:
+    """Stands between the page and the server's WebSocket (Playwright's route_web_socket): every
+    frame is passed on and recorded; `cut()` drops the open connections, and until `restore()`
+    every new one is closed as soon as it opens, as a network outage would."""
+
+    def __init__(self):
+        self.up = True
+        self.open: list[tuple] = []
+        self.sent: list[dict] = []  # page → server, parsed
+        self.received: list[dict] = []  # server → page, parsed
+
+    async def attach(self, page) -> None:
+        await page.route_web_socket("**/graphql", self._route)
+
+    async def _route(self, ws) -> None:
+        if not self.up:
+            await ws.close(code=1012, reason="network down")
+            return
+        server = ws.connect_to_server()
+
+        def to_server(message):
+            self.sent.append(json.loads(message))
+            server.send(message)
+
+        def to_page(message):
+            self.received.append(json.loads(message))
+            ws.send(message)
+
+        ws.on_message(to_server)
+        server.on_message(to_page)
+        self.open.append((ws, server))
+
+    async def cut(self) -> None:
+        self.up = False
+        for ws, server in self.open:
+            await server.close(code=1012, reason="network down")
+            await ws.close(code=1012, reason="network down")
+        self.open.clear()
+
+    def restore(self) -> None:
+        self.up = True
+
+    def subscriptions(self, field: str) -> list[dict]:
+        """The variables of each subscribe message whose query names `field`."""
+        return [m["payload"]["variables"] for m in self.sent
+                if m.get("type") == "subscribe" and field in m["payload"]["query"]]
+
+    def event_cursors(self, field: str) -> list[str]:
+        return [m["payload"]["data"][field]["cursor"] for m in self.received
+                if m.get("type") == "next" and (m["payload"].get("data") or {}).get(field)]
