@@ -20,8 +20,16 @@ from tests.support.reading_room import (
     screenshot,
     sign_in,
 )
-from tests.support.reports_helpers import REPORT_BY_ID, new_study, radiologist, start, study_state
-from tests.support.reroute_helpers import dictation_link
+from tests.support.reports_helpers import (
+    REPORT_BY_ID,
+    new_study,
+    radiologist,
+    sign,
+    signed_report,
+    start,
+    study_state,
+)
+from tests.support.reroute_helpers import dictation_link, viewer_link
 
 DICTATED = "FINDINGS: A 9 mm nodule in the right upper lobe.\nIMPRESSION: Follow-up CT in 3 months."
 
@@ -136,3 +144,91 @@ async def test_a_dropped_websocket_shows_reconnecting_and_resumes_by_cursor_miss
         assert resumed[0]["after"] is None and resumed[-1]["after"] == last_seen, resumed
         assert await document_kept(page)
         assert page.offline.elsewhere == [] and page.offline.console_errors == [], page.offline.console_errors
+
+
+async def test_a_viewer_only_link_shows_the_study_and_reports_read_only(chromium, site_url, api, services, clinic):
+    study, signed, _, _ = await signed_report(api, services, clinic, text="IMPRESSION: No acute finding.")
+    viewer, _ = await radiologist(services, clinic, first_name="Vera", last_name="Viewer")
+    link = await viewer_link(api, clinic.key, study["id"], viewer.id)
+    async with person(chromium, site_url) as page:
+        await open_link(page, site_url, link)
+        await expect(page).to_have_url(f"{site_url}/app/#/study/{study['id']}")
+        await expect(page.locator("#read-only")).to_contain_text("read-only")
+        await expect(page.get_by_text("IMPRESSION: No acute finding.")).to_be_visible()
+        await expect(page.locator("#who")).to_contain_text("Vera Viewer")
+        # Nothing to dictate, sign or amend with.
+        await expect(page.locator("textarea")).to_have_count(0)
+        await expect(page.get_by_role("button", name="Open an addendum")).to_have_count(0)
+        await expect(page.get_by_role("button", name="Start the report")).to_have_count(0)
+        await expect(page.locator("main button")).to_have_count(0)
+        await page.reload()  # the session kept for the tab, still read-only
+        await expect(page.locator("#read-only")).to_be_visible()
+        assert_offline_clean(page)
+    assert (await study_state(api, clinic, study["id"]))["reports"] == [
+        {"id": signed["id"], "isAddendum": False, "status": "COMPLETED"}]
+
+
+async def test_an_addendum_is_opened_and_cancelled_then_opened_and_signed(chromium, site_url, api, services, clinic):
+    ada, ada_token = await radiologist(services, clinic, first_name="Ada", last_name="Lovelace")
+    study = await new_study(api, clinic)
+    report = await start(api, ada_token, study["id"])
+    await sign(api, ada_token, report["id"], text="IMPRESSION: Normal chest.")
+    async with person(chromium, site_url) as page:
+        await sign_in(page, site_url, ada_token)
+        await row(page, study["id"]).get_by_role("link").click()
+        await expect(page.locator("#study-status")).to_have_text("Completed")
+
+        await page.get_by_role("button", name="Open an addendum").click()
+        await expect(page.locator("#study-status")).to_have_text("Addendum open")
+        await page.get_by_label("Addendum 1 text").fill("Draft to be dropped.")
+        await expect(page.locator(".save-state")).to_have_text("Saved")
+        await page.get_by_role("button", name="Cancel the addendum").click()
+        await page.get_by_role("dialog").get_by_role("button", name="Cancel the addendum").click()
+        await expect(page.locator("#study-status")).to_have_text("Completed")
+        state = await study_state(api, clinic, study["id"])
+        assert (state["studyReportStatus"], len(state["reports"])) == ("COMPLETED", 1)
+
+        await page.get_by_role("button", name="Open an addendum").click()
+        await page.get_by_label("Addendum 1 text").fill("ADDENDUM: Rib fracture on review.")
+        # Going back from the confirmation signs nothing.
+        await page.get_by_role("button", name="Sign the addendum").click()
+        await page.get_by_role("dialog").get_by_role("button", name="Go back").click()
+        await expect(page.get_by_role("dialog")).to_be_hidden()
+        assert (await study_state(api, clinic, study["id"]))["studyReportStatus"] == "ADDENDUM_ACTIVE"
+        await page.get_by_role("button", name="Sign the addendum").click()
+        await page.get_by_role("dialog").get_by_role("button", name="Sign", exact=True).click()
+        await expect(page.locator("#study-status")).to_have_text("Completed")
+        await expect(page.locator(".report")).to_have_count(2)
+        await expect(page.get_by_role("link", name="Open the PDF of the addendum 1")).to_be_visible()
+        assert_offline_clean(page)
+    state = await study_state(api, clinic, study["id"])
+    assert [(r["isAddendum"], r["status"]) for r in state["reports"]] == [(False, "COMPLETED"), (True, "COMPLETED")]
+    addendum = (await api.ok(REPORT_BY_ID, {"id": state["reports"][1]["id"]}, token=clinic.key))["report"]
+    assert (addendum["plainText"], addendum["isCritical"]) == ("ADDENDUM: Rib fracture on review.", False)
+
+
+async def test_starting_a_report_someone_else_started_a_moment_ago_is_explained(
+        chromium, site_url, api, services, clinic):
+    _, ada_token = await radiologist(services, clinic, first_name="Ada", last_name="Lovelace")
+    _, grace_token = await radiologist(services, clinic, first_name="Grace", last_name="Hopper")
+    study = await new_study(api, clinic)
+    async with person(chromium, site_url) as page:
+        switch = SocketSwitch()
+        await switch.attach(page)
+        await sign_in(page, site_url, grace_token)
+        await row(page, study["id"]).get_by_role("link").click()
+        start_button = page.get_by_role("button", name="Start the report")
+        await expect(start_button).to_be_visible()
+        # Ada starts it from her own screen a moment before Grace clicks, on a screen that has not
+        # heard of it yet (its events are held back).
+        switch.muted = True
+        await start(api, ada_token, study["id"])
+        await start_button.click()
+        message = page.locator("#study-message")
+        await expect(message).to_have_text("Ada Lovelace started this report a moment ago: it is theirs to dictate now.")
+        assert "CONFLICT" not in await page.locator("main").inner_text()
+        await expect(page.locator("#dictation")).to_have_count(0)
+        await expect(page.get_by_text("Ada Lovelace is dictating this report")).to_be_visible()
+    state = await study_state(api, clinic, study["id"])
+    assert len(state["reports"]) == 1
+

@@ -68,10 +68,12 @@ def assert_offline_clean(page) -> None:
 class SocketSwitch:
     """Stands between the page and the server's WebSocket (Playwright's route_web_socket): every
     frame is passed on and recorded; `cut()` drops the open connections, and until `restore()`
-    every new one is closed as soon as it opens, as a network outage would."""
+    every new one is closed as soon as it opens, as a network outage would; while `muted`, the
+    server's events are dropped on the way."""
 
     def __init__(self):
         self.up = True
+        self.muted = False  # events from the server dropped, the connection kept: a screen that lags
         self.open: list[tuple] = []
         self.sent: list[dict] = []  # page → server, parsed
         self.received: list[dict] = []  # server → page, parsed
@@ -90,7 +92,10 @@ class SocketSwitch:
             server.send(message)
 
         def to_page(message):
-            self.received.append(json.loads(message))
+            parsed = json.loads(message)
+            if self.muted and parsed.get("type") == "next":
+                return
+            self.received.append(parsed)
             ws.send(message)
 
         ws.on_message(to_server)
