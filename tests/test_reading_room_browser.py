@@ -5,12 +5,15 @@ origin, and nothing may be logged to the console."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from playwright.async_api import expect
 
 from tests.support.live_helpers import cancel, update
 from tests.support.reading_room import (
     SocketSwitch,
+    backdate,
     assert_offline_clean,
     document_kept,
     mark_document,
@@ -232,3 +235,56 @@ async def test_starting_a_report_someone_else_started_a_moment_ago_is_explained(
     state = await study_state(api, clinic, study["id"])
     assert len(state["reports"]) == 1
 
+
+
+async def test_the_worklist_orders_filters_and_marks_an_overdue_stat_under_its_policy(
+        chromium, site_url, api, services, clinic):
+    me, my_token = await radiologist(services, clinic, first_name="Ada", last_name="Lovelace")
+    other, _ = await radiologist(services, clinic, first_name="Grace", last_name="Hopper")
+    normal = await new_study(api, clinic, severity="NORMAL", assignedTo=other.id)
+    high = await new_study(api, clinic, severity="HIGH", assignedTo=me.id)
+    late = await new_study(api, clinic, severity="STAT")
+    fresh = await new_study(api, clinic, severity="STAT")
+    await backdate(services, late["id"], hours=2)
+    async with person(chromium, site_url) as page:
+        shell = await page.goto(f"{site_url}/app")
+        policy = await shell.header_value("content-security-policy")
+        host = site_url.removeprefix("http://")
+        assert f"connect-src 'self' ws://{host} wss://{host};" in policy and "script-src 'self';" in policy
+        await sign_in(page, site_url, my_token)
+        rows = page.locator("#worklist tbody tr")
+        await expect(rows).to_have_count(4)
+        assert [await r.get_attribute("data-study-id") for r in await rows.all()] == [
+            late["id"], fresh["id"], high["id"], normal["id"]]
+        await expect(row(page, late["id"])).to_have_class("stat overdue")
+        await expect(row(page, late["id"]).locator(".severity")).to_have_text("STATOverdue")
+        await expect(row(page, fresh["id"])).to_have_class("stat")
+        await expect(row(page, late["id"]).locator(".age")).to_have_text(re.compile(r"^2 h \d+ min$"))
+
+        await page.get_by_label("Assigned to").select_option("mine")
+        await expect(rows).to_have_count(1)
+        await expect(row(page, high["id"])).to_be_visible()
+        # Live under the filter: assigned to me now, it enters the list.
+        await update(api, clinic.key, normal["id"], assignedTo=me.id)
+        await expect(row(page, normal["id"])).to_be_visible()
+        await page.get_by_label("Assigned to").select_option("unassigned")
+        await expect(rows).to_have_count(2)
+        await page.get_by_label("Severity").select_option("HIGH")
+        await expect(rows).to_have_text([re.compile("No study matches")])
+        await page.get_by_label("Assigned to").select_option("")
+        await expect(rows).to_have_count(1)
+        await expect(row(page, high["id"])).to_be_visible()
+        await page.get_by_label("Severity").select_option("")
+        await page.get_by_label("Status").select_option("ASSIGNED")
+        await expect(rows).to_have_count(2)
+
+        # At 200% zoom (half the width) nothing needs a sideways scroll of the page; the keyboard
+        # opens a study.
+        await page.set_viewport_size({"width": 640, "height": 900})
+        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        await row(page, high["id"]).get_by_role("link").focus()
+        await page.keyboard.press("Enter")
+        await expect(page).to_have_url(f"{site_url}/app/#/study/{high['id']}")
+        await expect(page.get_by_role("button", name="Start the report")).to_be_visible()
+        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert_offline_clean(page)

@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None, services: ServerServices | None
     app = Starlette(
         routes=[
             Route("/", landing, methods=["GET"]),
-            Route(APP_PATH, reading_room.serve, methods=["GET"]),
+            Route(APP_PATH, reading_room.to_canonical, methods=["GET"]),
             Route(APP_PATH + "/", reading_room.serve, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),

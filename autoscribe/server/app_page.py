@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, RedirectResponse
 
 from autoscribe.server.graphiql_page import STATIC_DIR
 
@@ -37,10 +37,14 @@ def content_security_policy(request: Request) -> str:
 
 
 class ReadingRoom:
-    """GET /app and /app/: the shell (read once, when the app is made)."""
+    """GET /app/: the shell (read once, when the app is made); GET /app sends the browser there, so
+    that the app has one address (its routes are in the fragment: /app/#/worklist)."""
 
     def __init__(self, shell: Path = SHELL):
         self.html = shell.read_text(encoding="utf-8")
+
+    async def to_canonical(self, _request: Request) -> RedirectResponse:
+        return RedirectResponse(APP_PATH + "/", status_code=308)
 
     async def serve(self, request: Request) -> HTMLResponse:
         return HTMLResponse(self.html, headers={

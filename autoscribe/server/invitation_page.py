@@ -24,7 +24,7 @@ _NEXT_STEPS = (
     "<p>Your account is active.</p>"
     "<p>What happens next: your clinic's system or administrator sends you studies to read as links. "
     "Opening one takes you straight to the study in the reading room, where you dictate and sign.</p>"
-    f'<p>To see your worklist without a link, open <a href="{APP_PATH}">the reading room</a> and paste '
+    f'<p>To see your worklist without a link, open <a href="{APP_PATH}/">the reading room</a> and paste '
     "a session token your clinic's administrator makes for you.</p>"
 )
 

@@ -14,7 +14,7 @@ _BODY = (
     "<p>AutoScribe is the back end of a radiology reporting service, served as GraphQL: clinics send "
     "studies, radiologists report on them, and worklist screens subscribe to every change.</p>"
     "<ul>"
-    f'<li><a href="{APP_PATH}">The reading room</a>: the worklist, live, and dictation, for radiologists '
+    f'<li><a href="{APP_PATH}/">The reading room</a>: the worklist, live, and dictation, for radiologists '
     "(a study's link opens it; or sign in with a session token).</li>"
     '<li><a href="/graphql">GraphiQL</a>: write and run queries, mutations and subscriptions in '
     "the browser, with an API key or a session token.</li>"

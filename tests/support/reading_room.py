@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import json
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from playwright.async_api import expect
+from sqlalchemy import update as sql_update
+
+from autoscribe.db.models import Study
+from autoscribe.db.types import utcnow
 
 from tests.support.browser import ARTIFACTS, Offline
 from tests.support.reroute_helpers import token_of
@@ -120,3 +125,10 @@ class SocketSwitch:
     def event_cursors(self, field: str) -> list[str]:
         return [m["payload"]["data"][field]["cursor"] for m in self.received
                 if m.get("type") == "next" and (m["payload"].get("data") or {}).get(field)]
+
+
+async def backdate(services, study_id: str, *, hours: float) -> None:
+    """Make a study have come in `hours` ago (stored directly: the API sets createdAt itself)."""
+    async with services.db.write() as session:
+        await session.execute(sql_update(Study).where(Study.id == study_id)
+                              .values(created_at=utcnow() - timedelta(hours=hours)))
