@@ -23,3 +23,19 @@ export function replace(el, ...children) {
   el.replaceChildren();
   append(el, children);
 }
+
+// Runs `render` (which may take nodes out of the page and put them back) and gives the focus
+// back to the element that had it, by its id, with its text selection: a live refresh must not
+// take the caret away from someone typing.
+export function keepingFocus(render) {
+  const active = document.activeElement;
+  const id = active && active.id;
+  const selection = active && typeof active.selectionStart === "number"
+    ? [active.selectionStart, active.selectionEnd] : null;
+  render();
+  if (!id || document.activeElement === active) return;
+  const again = document.getElementById(id);
+  if (!again) return;
+  again.focus({ preventScroll: true });
+  if (selection && typeof again.setSelectionRange === "function") again.setSelectionRange(...selection);
+}

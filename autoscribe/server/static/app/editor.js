@@ -56,5 +56,7 @@ export function editor({ report, label }) {
     flush: () => save(),
     pending: () => timer !== null || inFlight !== null || area.value !== saved,
     dispose: () => window.clearTimeout(timer),
+    // Leaving the study: what is typed and not yet saved is saved now, not dropped.
+    leave: () => { if (timer !== null) save().catch(() => {}); },
   };
 }

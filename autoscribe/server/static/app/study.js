@@ -2,7 +2,7 @@
 // the reports; start, draft (editor.js), sign, addenda. Kept current by reportStatusChanged.
 import { request } from "./api.js";
 import { confirmAction } from "./confirm.js";
-import { h, replace } from "./dom.js";
+import { h, keepingFocus, replace } from "./dom.js";
 import { editor } from "./editor.js";
 import { SEVERITY_LABELS, STATUS_LABELS, ago, dateTime, person, procedure } from "./format.js";
 import { follow } from "./live.js";
@@ -50,6 +50,7 @@ export function studyView(main, { me, session, id, setConnection }) {
   let study = null;
   let draft = null; // { reportId, editor, critical } while dictating
   let busy = false;
+  let shown = null; // the study as last rendered (JSON): a refresh that changes nothing redraws nothing
 
   const mineToWrite = (report) => !session.readOnly && report.status === "IN_PROGRESS" &&
     (me.user ? report.author.id === me.user.id : true);
@@ -58,7 +59,10 @@ export function studyView(main, { me, session, id, setConnection }) {
     const data = await request(STUDY, { id });
     if (!data.study) throw new Error("There is no such study here, or this session may not see it.");
     study = data.study;
-    render();
+    const seen = JSON.stringify(study);
+    if (seen === shown) return;
+    shown = seen;
+    keepingFocus(render);
   }
 
   function say(text) {
@@ -216,6 +220,6 @@ export function studyView(main, { me, session, id, setConnection }) {
   });
   return () => {
     live.stop();
-    if (draft) draft.editor.dispose();
+    if (draft) draft.editor.leave();
   };
 }

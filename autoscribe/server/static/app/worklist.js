@@ -63,12 +63,33 @@ export function worklistView(main, { me, setConnection, choice }) {
           ["Severity", "Status", "Patient", "Procedure", "Age", "Assigned to"].map((t) => h("th", { scope: "col" }, t)))),
         body)));
 
+  // Rows are kept by study and redrawn only when what they show changed, and moved only when
+  // their place did: the focus stays on a row's link while other rows change.
+  const rows = new Map(); // study id -> { shown, tr }
   function render() {
     const now = Date.now();
     const sorted = [...studies.values()].sort(byPriority);
-    replace(body, sorted.map((s) => row(s, now)));
+    const wanted = sorted.map((s) => {
+      const shown = JSON.stringify(s) + overdue(s, now);
+      let kept = rows.get(s.id);
+      if (!kept || kept.shown !== shown) {
+        const tr = row(s, now);
+        if (kept) kept.tr.replaceWith(tr);
+        kept = { shown, tr };
+        rows.set(s.id, kept);
+      }
+      return kept.tr;
+    });
+    for (const [id, kept] of rows) {
+      if (!studies.has(id)) {
+        kept.tr.remove();
+        rows.delete(id);
+      }
+    }
+    body.querySelectorAll("tr.empty").forEach((tr) => tr.remove());
+    wanted.forEach((tr, i) => { if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] || null); });
     count.textContent = sorted.length === 1 ? "1 study" : `${sorted.length} studies`;
-    if (!sorted.length) body.append(h("tr", {}, h("td", { colspan: 6 }, "No study matches these filters.")));
+    if (!sorted.length) body.append(h("tr", { class: "empty" }, h("td", { colspan: 6 }, "No study matches these filters.")));
   }
 
   async function load() {
@@ -118,9 +139,11 @@ export function worklistView(main, { me, setConnection, choice }) {
     load();
   });
 
+  // Ages move on, and a STAT study becomes overdue an hour after it came in.
   const tick = window.setInterval(() => {
     const now = Date.now();
     for (const cell of body.querySelectorAll("td.age")) cell.textContent = age(cell.dataset.created, now);
+    render();
   }, TICK_MS);
 
   return () => {
