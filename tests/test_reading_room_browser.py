@@ -23,15 +23,7 @@ from tests.support.reading_room import (
     screenshot,
     sign_in,
 )
-from tests.support.reports_helpers import (
-    REPORT_BY_ID,
-    new_study,
-    radiologist,
-    sign,
-    signed_report,
-    start,
-    study_state,
-)
+from tests.support.reports_helpers import REPORT_BY_ID, new_study, radiologist, sign, signed_report, start, study_state
 from tests.support.reroute_helpers import dictation_link, viewer_link
 
 DICTATED = "FINDINGS: A 9 mm nodule in the right upper lobe.\nIMPRESSION: Follow-up CT in 3 months."
@@ -228,7 +220,8 @@ async def test_starting_a_report_someone_else_started_a_moment_ago_is_explained(
         await start(api, ada_token, study["id"])
         await start_button.click()
         message = page.locator("#study-message")
-        await expect(message).to_have_text("Ada Lovelace started this report a moment ago: it is theirs to dictate now.")
+        await expect(message).to_have_text(
+            "Ada Lovelace started this report a moment ago: it is theirs to dictate now.")
         assert "CONFLICT" not in await page.locator("main").inner_text()
         await expect(page.locator("#dictation")).to_have_count(0)
         await expect(page.get_by_text("Ada Lovelace is dictating this report")).to_be_visible()

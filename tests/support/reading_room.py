@@ -4,7 +4,6 @@ person, cut off from every other origin (tests.support.browser.Offline)."""
 from __future__ import annotations
 
 import json
-from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from playwright.async_api import expect
@@ -13,22 +12,13 @@ from sqlalchemy import update as sql_update
 from autoscribe.db.models import Study
 from autoscribe.db.types import utcnow
 
-from tests.support.browser import ARTIFACTS, Offline
+from tests.support.browser import ARTIFACTS, offline_page
 from tests.support.reroute_helpers import token_of
 
 
-@asynccontextmanager
-async def person(chromium, site_url):
-    """A page of its own browser context (its own sessionStorage), with the offline check attached."""
-    context = await chromium.new_context(viewport={"width": 1280, "height": 900})
-    page = await context.new_page()
-    offline = Offline(site_url)
-    await offline.attach(context, page)
-    page.offline = offline
-    try:
-        yield page
-    finally:
-        await context.close()
+def person(chromium, site_url):
+    """One radiologist's browser: a page of its own context (its own sessionStorage), offline-checked."""
+    return offline_page(chromium, site_url)
 
 
 async def open_link(page, site_url, link: dict) -> None:
