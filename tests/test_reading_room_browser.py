@@ -244,6 +244,11 @@ async def test_the_worklist_orders_filters_and_marks_an_overdue_stat_under_its_p
         policy = await shell.header_value("content-security-policy")
         host = site_url.removeprefix("http://")
         assert f"connect-src 'self' ws://{host} wss://{host};" in policy and "script-src 'self';" in policy
+        # The clinic's API key is refused: a browser holds a person's session only.
+        await page.get_by_label("Session token").fill(clinic.key)
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.get_by_role("alert")).to_contain_text("This is an API key")
+        assert await page.evaluate("window.sessionStorage.length") == 0
         await sign_in(page, site_url, my_token)
         rows = page.locator("#worklist tbody tr")
         await expect(rows).to_have_count(4)

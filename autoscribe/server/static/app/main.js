@@ -41,6 +41,15 @@ function signInView(reason) {
     me = null;
     try {
       await whoAmI();
+      if (!me.user) {
+        // An API key is the clinic's system's, not a person's: it is not kept in a browser.
+        forget();
+        me = null;
+        who.textContent = "";
+        signOut.hidden = true;
+        problem.textContent = "This is an API key, which belongs to the clinic's system: sign in with a user session token (ust_…).";
+        return;
+      }
       window.location.hash = "#/worklist";
     } catch (error) {
       forget();
