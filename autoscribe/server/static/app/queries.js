@@ -8,6 +8,9 @@ export const WORKLIST = `query Worklist($filter: StudyFilter) {
   studies(filter: $filter, orderBy: PRIORITY, first: 100) { totalCount nodes { ${STUDY_ROW} } }
 }`;
 
+// Where the clinic's event log is now: read before a list, then subscribe after it (live.js).
+export const LIVE_CURSOR = `query LiveCursor { liveCursor }`;
+
 export const WORKLIST_LIVE = `subscription WorklistLive($filter: StudyFilter, $after: String) {
   worklist(filter: $filter, after: $after) { cursor type study { ${STUDY_ROW} } }
 }`;

@@ -105,38 +105,25 @@ export function worklistView(main, { me, setConnection, choice }) {
     }
   }
 
-  let loaded = false;
-  const firstLoad = () => {
-    if (!loaded) {
-      loaded = true;
-      load();
-    }
-  };
-  const fallback = window.setTimeout(firstLoad, 2000); // the list even when the live connection is slow
   const live = follow({
     query: WORKLIST_LIVE,
     field: "worklist",
     variables: () => ({ filter: filterOf(choice, me) }),
-    reload: load,
+    reload: load, // the list, read after the live cursor and before the subscription
     onEvent: (event) => {
       if (event.type === "REMOVED") studies.delete(event.study.id);
       else studies.set(event.study.id, event.study);
-      if (loaded) render();
+      render();
     },
     onError: (error) => { problem.textContent = error.message; },
-    onState: (state) => {
-      setConnection(state);
-      if (state === "live") firstLoad(); // subscribed from now: read the list once the socket is up
-    },
+    onState: setConnection,
   });
 
   filters.addEventListener("change", () => {
     choice.assignee = filters.elements["filter-assignee"].value;
     choice.status = filters.elements["filter-status"].value;
     choice.severity = filters.elements["filter-severity"].value;
-    loaded = true;
     live.restart();
-    load();
   });
 
   // Ages move on, and a STAT study becomes overdue an hour after it came in.
@@ -147,7 +134,6 @@ export function worklistView(main, { me, setConnection, choice }) {
   }, TICK_MS);
 
   return () => {
-    window.clearTimeout(fallback);
     window.clearInterval(tick);
     live.stop();
   };
