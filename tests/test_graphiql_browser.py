@@ -11,7 +11,7 @@ import json
 import pytest
 from playwright.async_api import expect
 
-from tests.support.browser import ARTIFACTS, Offline
+from tests.support.browser import ARTIFACTS, offline_page
 from tests.support.live_helpers import cursor_at, update
 from tests.support.studies_helpers import create_study
 
@@ -46,17 +46,16 @@ async def type_into_editor(page, text: str) -> None:
 
 @pytest.fixture
 async def page(chromium, site_url):
-    context = await chromium.new_context(viewport={"width": 1400, "height": 900})
-    page = await context.new_page()
-    offline = Offline(site_url)
-    await offline.attach(context, page)
-    page.offline = offline
+    async with offline_page(chromium, site_url, width=1400) as page:
+        yield _recording(page)
+
+
+def _recording(page):
     page.sent_headers = []  # of each POST /graphql
     page.frames_sent = []  # of each WebSocket
     page.on("request", lambda r: page.sent_headers.append(r.headers) if r.method == "POST" else None)
     page.on("websocket", lambda ws: ws.on("framesent", lambda frame: page.frames_sent.append(frame)))
-    yield page
-    await context.close()
+    return page
 
 
 async def use_token(page, token: str) -> None:

@@ -21,6 +21,10 @@ async def test_page_shows_the_invitation_and_accept_activates_the_user(api, http
 
     accepted = await http.post(url + "/accept")
     assert accepted.status_code == 200 and "accepted" in accepted.text
+    # What to do next, not "You can now sign in": studies come as links; the reading room is linked.
+    assert "sign in." not in accepted.text and "sends you studies to read as links" in accepted.text
+    assert '<a href="/app/">the reading room</a>' in accepted.text
+    assert (await http.get("/app/")).status_code == 200
     assert (await stored_user(services, user["id"])).status == UserStatus.ACTIVE
     invitation = await stored_invitation(services, user["invitations"][0]["id"])
     assert invitation.status == InvitationStatus.ACCEPTED

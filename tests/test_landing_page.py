@@ -13,7 +13,7 @@ async def test_the_landing_page_says_what_this_is_and_every_link_works(http, cli
     assert resp.status_code == 200 and resp.headers["content-type"].startswith("text/html")
     assert "AutoScribe" in resp.text and "radiology reporting" in resp.text
     links = re.findall(r'href="([^"]+)"', resp.text)
-    assert links == ["/graphql", "/graphql/schema.graphql", "/v1/openapi.json", "/healthz", "/readyz"]
+    assert links == ["/app/", "/graphql", "/graphql/schema.graphql", "/v1/openapi.json", "/healthz", "/readyz"]
     auth = {"Authorization": f"Bearer {clinic.key}"}
     for link in links:
         answer = await http.get(link, headers={"Accept": "text/html", **auth})

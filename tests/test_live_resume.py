@@ -152,3 +152,30 @@ async def test_resume_across_a_server_restart(tmp_path):
                 await sub.nothing(0.2)
     finally:
         server.kill()
+
+
+async def test_live_cursor_read_before_a_list_misses_no_change_made_before_the_subscription(ws_url, api, clinic):
+    """liveCursor, then the list, then a subscription after the cursor: a change committed between
+    the list and the subscription (which "from now" would miss) comes as an event; nothing earlier does."""
+    key = clinic.key
+    before = await create(api, key, "3.9.1")
+    cursor = (await api.ok("{ liveCursor }", token=key))["liveCursor"]
+    listed = await api.ok("{ studies(first: 10) { nodes { id } } }", token=key)
+    assert [n["id"] for n in listed["studies"]["nodes"]] == [before]
+    between = await create(api, key, "3.9.2")
+    await update(api, key, before, modality="CT")
+    async with GraphQLWS.connect(ws_url, token=key) as ws:
+        sub = await ws.subscribe(WORKLIST, {"a": cursor})
+        assert worklist_of(await sub.take(2)) == [("ADDED", between), ("UPDATED", before)]
+        await sub.nothing(0.2)
+        later = await create(api, key, "3.9.3")
+        assert worklist_of([await sub.next()]) == [("ADDED", later)]
+
+
+async def test_live_cursor_needs_a_valid_bearer_and_is_the_clinic_s_own(ws_url, api, clinic, other_clinic):
+    assert (await api.error("{ liveCursor }", token="not-a-token"))["code"] == "UNAUTHENTICATED"
+    await create(api, other_clinic.key, "3.9.4")
+    theirs = (await api.ok("{ liveCursor }", token=other_clinic.key))["liveCursor"]
+    async with GraphQLWS.connect(ws_url, token=clinic.key) as ws:
+        err = await (await ws.subscribe(WORKLIST, {"a": theirs})).error()
+        assert (err["code"], err["field"]) == ("BAD_USER_INPUT", "after")

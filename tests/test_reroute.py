@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import html
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
@@ -27,6 +26,7 @@ from tests.support.reroute_helpers import (
     VIEWER,
     dictation_link,
     grants_of,
+    hand_over,
     open_link,
     session_token_in,
     token_of,
@@ -54,13 +54,15 @@ async def test_reroute_assigns_and_opens_dictation(api, http, services, clinic):
     assert grant.created_by_api_key_id is not None and grant.created_by_user_id is None
     assert [e.kind for e in await events_of(services, study["id"])] == ["study.created", "study.assigned"]
 
+    # No VIEWER_URL: into the reading room on the study, the session in the fragment (which no
+    # server, log or Referer sees); nothing of the patient's in the answer.
     page = await http.get(f"/reroute/{token}")
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert page.headers["cache-control"] == "no-store"
-    assert "CT Chest without contrast" in page.text and study["studyInstanceUid"] in page.text
-    assert html.escape(EVIL_NAME) in page.text and "<script>" not in page.text
-    assert "dictation" in page.text
-    session = session_token_in(page.text)
+    assert page.status_code == 303 and page.headers["cache-control"] == "no-store"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert hand_over(page) == {"study": study["id"], "session": session_token_in(page), "mode": "dictation"}
+    assert page.headers["location"].startswith(f"/app/#/study/{study['id']}?session=ust_")
+    assert EVIL_NAME not in page.text and "Chest" not in page.text
+    session = session_token_in(page)
     assert (await api.ok(ME, token=session))["me"]["user"]["id"] == user.id
     report = await start(api, session, study["id"])
     assert report["userId"] == user.id
@@ -129,8 +131,8 @@ async def test_viewer_only_url_is_read_only_and_keeps_the_assignment(api, http, 
     assert [e.kind for e in await events_of(services, study["id"])] == ["study.created"]
 
     page = await http.get(f"/reroute/{token_of(link['url'])}")
-    assert page.status_code == 200 and "read-only" in page.text
-    session = session_token_in(page.text)
+    assert hand_over(page)["mode"] == "viewer"
+    session = session_token_in(page)
     assert (await api.ok(ME, token=session))["me"]["user"]["id"] == viewer.id
     assert (await api.error(START, {"s": study["id"]}, token=session))["code"] == "FORBIDDEN"
 
@@ -141,8 +143,9 @@ async def test_viewer_only_url_without_a_user(api, http, services, clinic):
     [grant] = await grants_of(services, study["id"])
     assert grant.user_id is None and grant.viewer_only
     page = await http.get(f"/reroute/{token_of(link['url'])}")
+    # No session to open the reading room with: the built-in page shows what the study is.
     assert page.status_code == 200 and "read-only" in page.text
-    assert session_token_in(page.text) is None
+    assert study["studyInstanceUid"] in page.text and session_token_in(page) is None
     assert_not_framable(page)
     assert_not_framable(await http.get("/reroute/not-a-token"))
 
@@ -231,7 +234,7 @@ async def test_a_link_opens_once(api, http, services, clinic):
 
     again = await http.get(f"/reroute/{token_of(link['url'])}")
     assert again.status_code == 409 and "already been opened" in again.text
-    assert session_token_in(again.text) is None and "ust_" not in again.text
+    assert session_token_in(again) is None and "ust_" not in again.text
     assert await _opened_at(services, study["id"]) == [opened]
     # The first opening's session goes on working.
     assert (await api.ok(ME, token=session))["me"]["user"]["id"] == user.id
@@ -239,7 +242,7 @@ async def test_a_link_opens_once(api, http, services, clinic):
     viewer = await viewer_link(api, clinic.key, study["id"])
     # A link checker's HEAD does not use the link up.
     assert (await http.head(f"/reroute/{token_of(viewer['url'])}")).status_code == 200
-    assert (await http.get(f"/reroute/{token_of(viewer['url'])}")).status_code == 200
+    assert (await http.get(f"/reroute/{token_of(viewer['url'])}")).status_code == 200  # for no one: the built-in page
     assert (await http.get(f"/reroute/{token_of(viewer['url'])}")).status_code == 409
 
 
@@ -249,8 +252,8 @@ async def test_of_two_openings_at_once_one_wins(api, http, services, clinic):
     link = await dictation_link(api, clinic.key, study["id"], user.id)
     url = f"/reroute/{token_of(link['url'])}"
     pages = await asyncio.gather(*(http.get(url) for _ in range(4)))
-    assert sorted(p.status_code for p in pages) == [200, 409, 409, 409]
-    assert sum(session_token_in(p.text) is not None for p in pages) == 1
+    assert sorted(p.status_code for p in pages) == [303, 409, 409, 409]
+    assert sum(session_token_in(p) is not None for p in pages) == 1
 
 
 async def test_a_reassigned_study_s_link_is_refused_and_stays_unused(api, http, services, clinic):
@@ -261,7 +264,7 @@ async def test_a_reassigned_study_s_link_is_refused_and_stays_unused(api, http, 
     await update(api, clinic.key, study["id"], assignedTo=other.id)
     page = await http.get(f"/reroute/{token_of(link['url'])}")
     assert page.status_code == 409 and "no longer assigned to you" in page.text
-    assert session_token_in(page.text) is None
+    assert session_token_in(page) is None
     assert await _opened_at(services, study["id"]) == [None]
 
     # Unassigned, it is not the user's either.
@@ -284,7 +287,7 @@ async def test_a_cancelled_study_s_links_are_refused_and_stay_unused(api, http, 
     for link in links:
         page = await http.get(f"/reroute/{token_of(link['url'])}")
         assert page.status_code == 409 and "cancelled" in page.text
-        assert session_token_in(page.text) is None
+        assert session_token_in(page) is None
     assert await _opened_at(services, study["id"]) == [None, None]
 
     await uncancel(api, clinic.key, study["id"])

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from tests.support.clinics import add_user, session_token
+from tests.support.reroute_helpers import hand_over, session_token_in
 from tests.support.rest_helpers import Sent, api_key_id, create_study, sdk, unique_uid
 
 FULL = dict(
@@ -125,7 +126,8 @@ async def test_reroute_urls_assign_the_radiologist_and_open_the_study(rest_url, 
             study_instance_uid=study.study_instance_uid, user_id=radiologist.id)
         assert viewer.url.startswith("http://testserver/reroute/") and viewer.url != link.url
     opened = await http.get(viewer.url.removeprefix("http://testserver"))
-    assert opened.status_code == 200, opened.text
+    assert opened.status_code == 303, opened.text  # into the reading room, read-only
+    assert hand_over(opened) == {"study": study.study_id, "session": session_token_in(opened), "mode": "viewer"}
 
 
 async def test_another_clinics_study_is_not_found(rest_url, clinic, other_clinic):

@@ -23,6 +23,8 @@ from autoscribe.db.enums import StudyReportStatus, WorklistEventType
 from autoscribe.db.events import REVOKED_KIND, Revocation, clinic_heads, first_seq, read_events
 from autoscribe.db.models import Event
 from autoscribe.db.types import utcnow
+from autoscribe.core.rights import Right
+from autoscribe.operations.declared import operation
 from autoscribe.operations.loaders import Loaders
 from autoscribe.operations.scope import ClinicScope
 from autoscribe.operations.study_filters import check_filter, matches
@@ -113,6 +115,19 @@ class LogReads:
 def event_cursor(svc: Services, event: Event) -> str:
     """Signed: the clinic, the seq, and when the event happened (for the retention check)."""
     payload = {"c": event.clinic_id, "s": event.seq, "t": int(event.occurred_at.timestamp())}
+    return svc.signer.sign("event-cursor", payload)
+
+
+@operation(right=Right.ANY, errors=set())
+async def head_cursor(svc: Services, principal: Principal) -> str:
+    """A cursor at the caller's clinic's last committed event. A client that reads it before it
+    reads a list, then subscribes with `after` it, gets every change committed after the read:
+    none falls between its list and its subscription (a change the list already shows may come
+    again, as the study is now)."""
+    clinic_id = principal.clinic_id
+    async with svc.db.read() as session:
+        head = (await clinic_heads(session, [clinic_id])).get(clinic_id, 0)
+    payload = {"c": clinic_id, "s": head, "t": int(utcnow().timestamp())}
     return svc.signer.sign("event-cursor", payload)
 
 

@@ -10,7 +10,7 @@ from autoscribe.schema.principal import PrincipalQuery
 from autoscribe.schema.report import ReportMutation, ReportQuery
 from autoscribe.schema.reroute import RerouteMutation
 from autoscribe.schema.study import StudyMutation, StudyQuery
-from autoscribe.schema.subscription import Subscription
+from autoscribe.schema.subscription import LiveQuery, Subscription
 from autoscribe.schema.user import UserMutation, UserQuery
 from autoscribe.schema.user_session import UserSessionMutation
 from autoscribe.schema.webhook import WebhookMutation, WebhookQuery
@@ -22,7 +22,9 @@ __all__ = ["Mutation", "Query", "Subscription"]
     description="What a client can read, over HTTP (POST, or GET) at /graphql with Authorization: Bearer <token>. "
     "Lookups by ID answer null for what the clinic does not have, never another clinic's."
 )
-class Query(NodeQuery, PrincipalQuery, StudyQuery, ReportQuery, UserQuery, InvitationQuery, WebhookQuery):
+class Query(
+    NodeQuery, PrincipalQuery, StudyQuery, ReportQuery, UserQuery, InvitationQuery, WebhookQuery, LiveQuery
+):
     pass
 
 

@@ -9,8 +9,8 @@ from typing import Annotated
 
 import strawberry
 
-from autoscribe.live import streams as live
-from autoscribe.schema.descriptions import EVENT_CURSOR, OCCURRED_AT, SUBSCRIPTION_AFTER
+from autoscribe.live import streams
+from autoscribe.schema.descriptions import EVENT_CURSOR, OCCURRED_AT, SUBSCRIPTION_AFTER, described
 from autoscribe.schema.enums import StudyReportStatus, WorklistEventType
 from autoscribe.schema.inputs import given
 from autoscribe.schema.report import Report
@@ -61,6 +61,17 @@ async def _current_study(info: strawberry.Info, change: live.WorklistChange | li
     return Study.of(row) if row else None
 
 
+@strawberry.type
+class LiveQuery:
+    @strawberry.field(description=described(
+        "A cursor at the clinic's latest committed change, to pass as `after` to worklist or reportStatusChanged: "
+        "read it before reading a list, subscribe after it, and no change committed in between is missed (one the "
+        "list already shows may come again).", streams.head_cursor,
+    ))
+    async def live_cursor(self, info: strawberry.Info) -> str:
+        return await streams.head_cursor(info.context.svc, await info.context.principal())
+
+
 @strawberry.type(
     description="Live changes, over WebSocket at /graphql (graphql-transport-ws), with the bearer in connection_init's "
     "payload as {\"authorization\": \"Bearer <token>\"}. Each event carries a cursor to resume from."
@@ -80,7 +91,7 @@ class Subscription:
     ) -> AsyncGenerator[WorklistEvent, None]:
         ctx = info.context
         principal = await ctx.live_principal()
-        changes = live.worklist(ctx.svc, principal, ctx.live_principal, filter=given(filter), after=after)
+        changes = streams.worklist(ctx.svc, principal, ctx.live_principal, filter=given(filter), after=after)
         async with aclosing(changes):
             async for change in changes:
                 study = await _current_study(info, change)
@@ -106,7 +117,7 @@ class Subscription:
     ) -> AsyncGenerator[ReportStatusChange, None]:
         ctx = info.context
         principal = await ctx.live_principal()
-        changes = live.report_status_changes(ctx.svc, principal, ctx.live_principal, study_id=study_id, after=after)
+        changes = streams.report_status_changes(ctx.svc, principal, ctx.live_principal, study_id=study_id, after=after)
         async with aclosing(changes):
             async for change in changes:
                 study = await _current_study(info, change)

@@ -14,6 +14,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 
 from autoscribe.core.settings import Settings
 from autoscribe.rest import app as rest_app
+from autoscribe.server.app_page import APP_PATH, ReadingRoom
 from autoscribe.server.engine.asgi import GraphQLApp
 from autoscribe.server.files import report_pdf
 from autoscribe.server.graphiql_page import STATIC_PATH, StaticAssets
@@ -66,9 +67,12 @@ def create_app(settings: Settings | None = None, services: ServerServices | None
             if tracing is not None:
                 tracing.shutdown()  # the spans still batched are sent now
 
+    reading_room = ReadingRoom()
     app = Starlette(
         routes=[
             Route("/", landing, methods=["GET"]),
+            Route(APP_PATH, reading_room.to_canonical, methods=["GET"]),
+            Route(APP_PATH + "/", reading_room.serve, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),

@@ -13,9 +13,20 @@ from starlette.responses import Response
 
 from autoscribe.db.enums import CLINIC_ROLE_TITLES
 from autoscribe.core.errors import AppError, BadInput
+from autoscribe.server.app_page import APP_PATH
 from autoscribe.server.pages import message, page
 from autoscribe.core.services import Services
 from autoscribe.operations import invitation_links
+
+
+# What an accepted user does next: there is no password here; studies come to them as links.
+_NEXT_STEPS = (
+    "<p>Your account is active.</p>"
+    "<p>What happens next: your clinic's system or administrator sends you studies to read as links. "
+    "Opening one takes you straight to the study in the reading room, where you dictate and sign.</p>"
+    f'<p>To see your worklist without a link, open <a href="{APP_PATH}/">the reading room</a> and paste '
+    "a session token your clinic's administrator makes for you.</p>"
+)
 
 
 def _status(error: AppError) -> int:
@@ -53,7 +64,7 @@ def answer_invitation(answer: str):
         try:
             if answer == "accept":
                 await invitation_links.accept_invitation(svc, token)
-                return message(200, "Invitation accepted", "Your account is active. You can now sign in.")
+                return page(200, "Invitation accepted", _NEXT_STEPS)
             await invitation_links.reject_invitation(svc, token)
             return message(200, "Invitation declined", "You have declined the invitation.")
         except AppError as error:

@@ -1,4 +1,4 @@
-"""The page at `/`: what this server is, and where its API, GraphiQL, schema and health checks are."""
+"""The page at `/`: what this server is, and where its reading room, API, GraphiQL, schema and health checks are."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from autoscribe.rest.app import OPENAPI_PATH
+from autoscribe.server.app_page import APP_PATH
 from autoscribe.server.pages import page
 from autoscribe.server.schema_file import SCHEMA_PATH
 
@@ -13,6 +14,8 @@ _BODY = (
     "<p>AutoScribe is the back end of a radiology reporting service, served as GraphQL: clinics send "
     "studies, radiologists report on them, and worklist screens subscribe to every change.</p>"
     "<ul>"
+    f'<li><a href="{APP_PATH}/">The reading room</a>: the worklist, live, and dictation, for radiologists '
+    "(a study's link opens it; or sign in with a session token).</li>"
     '<li><a href="/graphql">GraphiQL</a>: write and run queries, mutations and subscriptions in '
     "the browser, with an API key or a session token.</li>"
     f'<li><a href="{SCHEMA_PATH}">The schema</a> (SDL), for code generators: send your token as '

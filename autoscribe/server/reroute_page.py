@@ -1,15 +1,17 @@
 """`GET /reroute/<token>` (SPEC §5): open a reroute link (autoscribe.operations.reroute) and hand over
-a user session token bound to its study, in the viewer or on the built-in page. A link opens once: it stands for one hand-over, not a password to the clinic."""
+a user session token bound to its study, in the configured viewer or else in the reading room
+(/app, autoscribe.server.app_page). A link opens once: it stands for one hand-over, not a password to the clinic."""
 
 from __future__ import annotations
 
 import html
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from autoscribe.operations.authentication import mint_session_token
+from autoscribe.server.app_page import APP_PATH
 from autoscribe.server.pages import HEADERS, message, page
 from autoscribe.core.services import Services
 from autoscribe.db.models import Study
@@ -24,8 +26,15 @@ def viewer_location(template: str, study: Study, session_token: str | None) -> s
     return template
 
 
-def _study_page(study: Study, mode: str, session_token: str | None) -> HTMLResponse:
-    """The built-in page, served when no viewer application is configured."""
+def reading_room_location(study: Study, mode: str, session_token: str) -> str:
+    """The reading room (/app) on the study, the session in the URL's fragment: a browser never sends
+    a fragment to a server (so no log or Referer has it), and the app drops it from its history."""
+    params = urlencode({"session": session_token, "mode": "viewer" if mode == VIEWER else "dictation"})
+    return f"{APP_PATH}/#/study/{quote(study.id, safe='')}?{params}"
+
+
+def _study_page(study: Study, mode: str) -> HTMLResponse:
+    """The built-in page of a viewer link made for no one: there is no session to open the app with."""
     meta = study.report_metadata or {}
     rows = [
         ("Study", study.study_description),
@@ -34,13 +43,7 @@ def _study_page(study: Study, mode: str, session_token: str | None) -> HTMLRespo
         ("Mode", "dictation" if mode == DICTATION else "read-only"),
     ]
     table = "".join(f"<tr><th>{k}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
-    session = (
-        f'<p>Session token for the dictation application:</p><p><code id="session-token">'
-        f"{html.escape(session_token)}</code></p>"
-        if session_token
-        else ""
-    )
-    return page(200, study.study_description, f'<table id="study">{table}</table>{session}')
+    return page(200, study.study_description, f'<table id="study">{table}</table>')
 
 
 async def open_reroute(request: Request) -> Response:
@@ -74,4 +77,6 @@ async def open_reroute(request: Request) -> Response:
         return RedirectResponse(
             viewer_location(svc.settings.viewer_url, study, session_token), status_code=303, headers=HEADERS
         )
-    return _study_page(study, mode, session_token)
+    if session_token is None:
+        return _study_page(study, mode)
+    return RedirectResponse(reading_room_location(study, mode, session_token), status_code=303, headers=HEADERS)

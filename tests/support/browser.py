@@ -4,6 +4,7 @@ origin but the server's: the browser tests' offline check."""
 from __future__ import annotations
 
 import os
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,3 +60,17 @@ class Offline:
     def foreign_sockets(self) -> list[str]:
         ws_origin = "ws" + self.origin.removeprefix("http")
         return [url for url in self.sockets if not url.startswith(ws_origin + "/")]
+
+
+@asynccontextmanager
+async def offline_page(chromium, origin: str, *, width: int = 1280, height: int = 900):
+    """A page of a browser context of its own (its own storage), with the Offline check attached
+    as `page.offline`; the context is closed after."""
+    context = await chromium.new_context(viewport={"width": width, "height": height})
+    page = await context.new_page()
+    page.offline = Offline(origin)
+    await page.offline.attach(context, page)
+    try:
+        yield page
+    finally:
+        await context.close()

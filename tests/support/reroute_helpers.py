@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import html
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 
@@ -28,11 +28,23 @@ async def grants_of(services, study_id) -> list[RerouteGrant]:
         return list(rows)
 
 
-def session_token_in(page: str) -> str | None:
-    marker = '<code id="session-token">'
-    if marker not in page:
+def hand_over(response) -> dict | None:
+    """Where an opened link sends the browser without a VIEWER_URL: the reading room on the study,
+    the session and mode in the URL's fragment ({"study", "session", "mode"}); None for any other answer."""
+    if response.status_code != 303:
         return None
-    return html.unescape(page.split(marker, 1)[1].split("</code>", 1)[0])
+    location = urlsplit(response.headers["location"])
+    if location.path != "/app/" or location.query or not location.fragment.startswith("/study/"):
+        return None
+    route, _, query = location.fragment.partition("?")
+    params = {k: v[0] for k, v in parse_qs(query).items()}
+    return {"study": route.removeprefix("/study/"), **params}
+
+
+def session_token_in(response) -> str | None:
+    """The session token an opened link hands over to the reading room, or None."""
+    handed = hand_over(response)
+    return handed["session"] if handed else None
 
 
 async def dictation_link(api, key, study_id, user_id) -> dict:
@@ -45,9 +57,9 @@ async def viewer_link(api, key, study_id, user_id=None) -> dict:
 
 
 async def open_link(http, link: dict) -> str:
-    """Open the link (it must open) and return the session token its page hands over."""
+    """Open the link (it must open) and return the session token it hands over to the reading room."""
     page = await http.get(f"/reroute/{token_of(link['url'])}")
-    assert page.status_code == 200, page.text
-    session = session_token_in(page.text)
+    assert page.status_code == 303, page.text
+    session = session_token_in(page)
     assert session is not None, page.text
     return session
