@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from typing import Any
 
 from sqlalchemy import Executable, Result, Row, event, text
 from sqlalchemy.engine import make_url
@@ -15,6 +16,13 @@ from sqlalchemy.util import await_
 from autoscribe.db.versions import VersionedSession
 
 AfterCommit = Callable[[list], Awaitable[None]]
+
+try:  # the driver's "this connection is gone" errors (asyncpg is there whenever PostgreSQL is used)
+    from asyncpg import ConnectionDoesNotExistError, InterfaceError
+
+    _DRIVER_DISCONNECTS: tuple[type[Exception], ...] = (ConnectionDoesNotExistError, InterfaceError)
+except ImportError:
+    _DRIVER_DISCONNECTS = ()
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
@@ -130,6 +138,31 @@ class Database:
             return result
         async with self._single_reads.connect() as conn:
             return await conn.execute(statement, params)
+
+    async def fetch_text(self, sql: str, args: Sequence[Any]) -> list:
+        """The records (asyncpg's) of one read-only statement given as the dialect's SQL text with
+        positional parameters, sent by the driver itself: no statement building, compiling or
+        result processing per call; the caller made the text once (Template) and processes the
+        values. PostgreSQL only. The connection is used without its ping, as `fetch` does: if it
+        turns out dead, the read is made once more on a connection that passed its ping."""
+        if self.is_sqlite:
+            raise RuntimeError("fetch_text is for PostgreSQL; use fetch()")
+        unpinged = _UNPINGED.set(True)
+        try:
+            async with self._single_reads.connect() as conn:
+                _UNPINGED.reset(unpinged)
+                unpinged = None
+                raw = await conn.get_raw_connection()
+                try:
+                    return await raw.driver_connection.fetch(sql, *args)
+                except (OSError, *_DRIVER_DISCONNECTS):
+                    await conn.invalidate()
+        finally:
+            if unpinged is not None:
+                _UNPINGED.reset(unpinged)
+        async with self._single_reads.connect() as conn:
+            raw = await conn.get_raw_connection()
+            return await raw.driver_connection.fetch(sql, *args)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

@@ -71,6 +71,9 @@ class RootPlan:
     # The study columns every plan of a study in it needs.
     columns: frozenset[str]
     counts: bool
+    # The study ID columns whose users the plans read, and the user columns they need.
+    user_joins: tuple[str, ...] = ()
+    user_columns: frozenset[str] = frozenset()
 
 
 class _Reads:
@@ -128,6 +131,7 @@ class Planner:
         self.operation = executor.operation
         self.hide = executor.hide_suggestions
         self.study_plans: list[ObjectPlan] = []
+        self.study_joins: list[tuple[str, Join]] = []
 
     def _subfields(self, gtype, details):
         collected = collect_subfields(self.schema, self.fragments, self.variables, self.operation, gtype, details,
@@ -170,7 +174,10 @@ class Planner:
         connection_type = field_def.type.of_type
         plan, counts = self.connection(connection_type, details)
         columns = frozenset().union(*(p.columns for p in self.study_plans))
-        return RootPlan(key, details, field_def, plan, columns, counts)
+        users = [(column, join) for column, join in self.study_joins if join.loader == "user"]
+        return RootPlan(key, details, field_def, plan, columns, counts,
+                        tuple(sorted({column for column, _join in users})),
+                        frozenset().union(*(join.plan.columns for _column, join in users)))
 
     def connection(self, gtype, details) -> tuple[ObjectPlan, bool]:
         plan, counts = ObjectPlan(), False
@@ -258,7 +265,10 @@ class Planner:
                 if listed or not is_object_type(named) or _origin(named) is not LOADED[loader]:
                     raise Unplannable
                 plan.columns.add(column)
-                plan.joined(key, column, Join(loader, self.row(named, sub)), non_null=non_null)
+                join = Join(loader, self.row(named, sub))
+                plan.joined(key, column, join, non_null=non_null)
+                if cls is study.Study:
+                    self.study_joins.append((column, join))
             else:
                 raise Unplannable
         unknown = plan.columns - set(model.__mapper__.columns.keys())
