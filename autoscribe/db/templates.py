@@ -13,12 +13,27 @@ PostgreSQL only (asyncpg); on SQLite statements go through Core.
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Select
 
 from autoscribe.db.engine import Database
+
+
+MAX_TEMPLATES = 512
+
+
+def template(db: Database, key: Any, statement: Callable[[], Select], parameters: Sequence[str]) -> Template:
+    """The database's template of `key`, made from `statement()` on first use (at most
+    MAX_TEMPLATES per database: beyond, they are made again)."""
+    known = db.templates.get(key)
+    if known is None:
+        known = Template(db, statement(), parameters)
+        if len(db.templates) >= MAX_TEMPLATES:
+            db.templates.clear()
+        db.templates[key] = known
+    return known
 
 
 class Template:

@@ -30,7 +30,7 @@ from autoscribe.core.services import Services
 from autoscribe.db.engine import Database
 from autoscribe.db.enums import StudyOrder
 from autoscribe.db.models import Study, User
-from autoscribe.db.templates import Template
+from autoscribe.db.templates import Template, template
 from autoscribe.operations.declared import operation
 from autoscribe.operations.pagination import Page, check_first, first_page, page_of_rows, paginate
 from autoscribe.operations.scope import ClinicScope, visible
@@ -68,22 +68,15 @@ def _page_query(scope, names: Iterable[str], order: StudyOrder, filter: dict | N
     return list_query(query, scope, filter)
 
 
-_TEMPLATES: dict[tuple, Template] = {}
-MAX_TEMPLATES = 512
 _CLINIC = ClinicScope(clinic_id=bindparam("clinic_id", type_=String))
 
 
 def _first_page_template(db: Database, names: frozenset[str], order: StudyOrder, users: tuple[str, ...],
                          user_names: tuple[str, ...], first: int) -> Template:
-    key = (names, order, users, user_names, first)
-    template = _TEMPLATES.get(key)
-    if template is None:
-        query = _page_query(_CLINIC, sorted(names), order, None, users, user_names)
-        template = Template(db, first_page(query, ORDERS[order], first), ["clinic_id"])
-        if len(_TEMPLATES) >= MAX_TEMPLATES:
-            _TEMPLATES.clear()
-        _TEMPLATES[key] = template
-    return template
+    def statement():
+        return first_page(_page_query(_CLINIC, sorted(names), order, None, users, user_names), ORDERS[order], first)
+
+    return template(db, ("studies", names, order, users, user_names, first), statement, ["clinic_id"])
 
 
 @operation(right=Right.ANY, errors={ErrorCode.BAD_USER_INPUT})
