@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import Text, cast, select, update
 
 from autoscribe.db.engine import json_loads
 from autoscribe.db.models import Study
@@ -23,7 +23,8 @@ STORED = {
 
 @pytest.mark.parametrize("text", [
     json.dumps(STORED), "1e400", "-1e400", "123456789012345678901234567890", '"\\ud800"', "[]", "null",
-    '{"a": 1, "a": 2}', "-9999999999999999999", "18446744073709551616", "[1.0, 1, -0, 1E2, 12345678901234567.5]",
+    '{"a": 1, "a": 2}', "-9999999999999999999", "18446744073709551616", "-9223372036854775809", "-9223372036854775808",
+    "[18446744073709551615, 1.8446744073709552e19, -9.223372036854775808e18]", "[1.0, 1, -0, 1E2, 12345678901234567.5]",
     '{"mrn": "MRN1234567890123456789"}',
 ])
 def test_json_loads_reads_as_json_does(text):
@@ -31,10 +32,15 @@ def test_json_loads_reads_as_json_does(text):
 
 
 async def test_stored_metadata_reads_back_as_stored(api, services, clinic):
+    """As json reads the database's own text of it (PostgreSQL's jsonb writes 1e22 as
+    10000000000000000000000 and -0.0 as 0, say)."""
     study = await create_study(api, clinic.key, uid="7.1")
     async with services.db.write() as session:
         await session.execute(update(Study).where(Study.id == study["id"]).values(extra_metadata=STORED))
+    text = (await services.db.fetch(select(cast(Study.extra_metadata, Text)).where(Study.id == study["id"]))).scalar()
+    expected = json.dumps(json.loads(text), sort_keys=True)
     data = await api.ok("query($id: ID!) { study(id: $id) { metadata } }", {"id": study["id"]}, token=clinic.key)
-    assert json.dumps(data["study"]["metadata"], sort_keys=True) == json.dumps(STORED, sort_keys=True)
+    assert json.dumps(data["study"]["metadata"], sort_keys=True) == expected
     nodes = await api.ok("{ studies { nodes { metadata } } }", token=clinic.key)
-    assert json.dumps(nodes["studies"]["nodes"][0]["metadata"], sort_keys=True) == json.dumps(STORED, sort_keys=True)
+    assert json.dumps(nodes["studies"]["nodes"][0]["metadata"], sort_keys=True) == expected
+    assert json.loads(expected)["big"] == 2**70

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -29,24 +28,33 @@ except ImportError:
     _DRIVER_DISCONNECTS = ()
 
 
-# 19 digits in a row: maybe an integer orjson reads otherwise than json (beyond 64 bits it makes a
-# float of it); such documents go to json (so do the few others with such a run, in a string, say).
-_LONG_DIGITS = re.compile(r"\d{19}")
-
-
 def json_loads(text: str | bytes):
     """Stored JSON (jsonb and JSON columns) read by orjson, and by json where orjson would read
-    another value (integers beyond 64 bits) or refuses a document json reads (numbers beyond a
-    double, lone surrogates): the same values either way, at a fraction of json's cost (a worklist
-    page reads 100 of them)."""
-    if isinstance(text, bytes):
-        text = text.decode()
-    if _LONG_DIGITS.search(text) is None:
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(text)
+    another value (an integer beyond 64 bits, of which it makes a float) or refuses a document json
+    reads (numbers beyond a double, lone surrogates): the same values either way, at a fraction of
+    json's cost (a worklist page reads 100 of them)."""
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+    return json.loads(text) if _maybe_big_integer(value) else value
+
+
+def _maybe_big_integer(value) -> bool:
+    """Whether `value` holds a float that may have been written as an integer beyond 64 bits
+    (orjson reads integers from -2**63 to 2**64 - 1 as integers; any other rounds to a float
+    outside that range)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind is float and not -9223372036854775808.0 < item < 18446744073709551616.0 and item.is_integer():
+            return True
+    return False
 
 
 def _sqlite_engine(url: str, *, immediate: bool) -> AsyncEngine:
