@@ -1,9 +1,9 @@
 """Running a plan: the root field's operation, one statement per level, the answer as plain data.
 
 The `studies` field reads its page with operations.projected.study_rows (the plan's columns only,
-the caller's rights, scope and filters; the users the page names in the same statement), its total
-when asked (for a reroute session, the users in one statement of their own,
-operations.projected.user_rows), and writes each object's answer from its row. An
+the caller's rights, scope and filters) and the users the page names in the same statement (for a
+reroute session, in one statement of their own, operations.projected.user_rows), its total when
+asked, and writes each object's answer from its row. An
 error of the root field's operation (a bad cursor, a filter out of bounds, no valid token) is the
 standard executor's: the same located error, and `data` null as the field is non-null. Anything
 else out of the ordinary raises Deviation, and the request is answered the standard way.
