@@ -40,10 +40,15 @@ def json_loads(text: str | bytes):
     return json.loads(text) if _maybe_big_integer(value) else value
 
 
+_FLAT = frozenset({str, int, bool, type(None)})
+
+
 def _maybe_big_integer(value) -> bool:
     """Whether `value` holds a float that may have been written as an integer beyond 64 bits
     (orjson reads integers from -2**63 to 2**64 - 1 as integers; any other rounds to a float
     outside that range)."""
+    if type(value) is dict and _FLAT.issuperset(map(type, value.values())):
+        return False  # the common case, an object of texts and numbers: no float at all
     stack = [value]
     while stack:
         item = stack.pop()
