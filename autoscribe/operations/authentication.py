@@ -15,6 +15,7 @@ from autoscribe.db import enums
 from autoscribe.db.engine import Database
 from autoscribe.db.ids import new_id
 from autoscribe.db.models import ApiKey, Clinic, User
+from autoscribe.db.templates import template
 from autoscribe.db.versions import touch
 
 API_KEY_PREFIX = "ask_"
@@ -114,6 +115,15 @@ _API_KEY_LOOKUP = (
 )
 
 
+async def _api_key_row(db: Database, key_hash: str):
+    """The API key's row of _API_KEY_LOOKUP, or None. On PostgreSQL a db.templates.Template (the
+    lookup runs on every request an API key makes), elsewhere through Core."""
+    if db.is_sqlite:
+        return (await db.fetch(_API_KEY_LOOKUP, {"key_hash": key_hash})).first()
+    rows = await template(db, "api key", lambda: _API_KEY_LOOKUP, ["key_hash"]).rows({"key_hash": key_hash})
+    return rows[0] if rows else None
+
+
 def bearer_from_header(value: str | None) -> str | None:
     if not value:
         return None
@@ -145,7 +155,7 @@ async def authenticate(db: Database, signer: Signer, token: str | None) -> Princ
         # Every token is ASCII; a WebSocket's init payload can carry any text, lone surrogates too.
         raise Unauthenticated("The bearer token is not valid.")
     if token.startswith(API_KEY_PREFIX):
-        row = (await db.fetch(_API_KEY_LOOKUP, {"key_hash": hash_api_key(token)})).first()
+        row = await _api_key_row(db, hash_api_key(token))
         if row is None:
             raise Unauthenticated("The API key is not valid.")
         if row[4] is not None:

@@ -138,12 +138,24 @@ def _page_of(signer: Signer, scope: str, query: Select, order: Order, first: int
             later = order.after(payload[2])
         except (TypeError, ValueError):
             raise BadInput("Not a valid cursor for this list.", field="after") from None
-    paged = query if later is None else query.where(later)
-    return paged.order_by(*order.order_by()).limit(first + 1), later
+    return first_page(query if later is None else query.where(later), order, first), later
 
 
-def _page(db: Database, signer: Signer, scope: str, query: Select, order: Order, first: int, rows: list,
-          later) -> Page:
+def first_page(query: Select, order: Order, first: int) -> Select:
+    """The statement of the first page of `query` (`first` already checked): in order, one row more."""
+    return query.order_by(*order.order_by()).limit(first + 1)
+
+
+def page_of_rows(db: Database, signer: Signer, *, scope: str, query: Callable[[], Select], order: Order, first: int,
+                 rows: list) -> Page:
+    """The first page (no `after` cursor) of `query` in `order`, of `rows`, read by the caller
+    with its statement of `paginate`'s: one row more than the page, in order. `query` makes the
+    query, for the total if it is asked for."""
+    return _page(db, signer, scope, query, order, first, rows, None)
+
+
+def _page(db: Database, signer: Signer, scope: str, query: Select | Callable[[], Select], order: Order, first: int,
+          rows: list, later) -> Page:
     has_next = len(rows) > first
     rows = rows[:first]
 
@@ -151,7 +163,8 @@ def _page(db: Database, signer: Signer, scope: str, query: Select, order: Order,
         return signer.sign("cursor", [scope, order.name, order.key_of(row)])
 
     async def count() -> int:
-        return (await db.fetch(select(func.count()).select_from(query.order_by(None).subquery()))).scalar_one()
+        counted = query() if callable(query) else query
+        return (await db.fetch(select(func.count()).select_from(counted.order_by(None).subquery()))).scalar_one()
 
     has_previous = _none_before
     if later is not None:

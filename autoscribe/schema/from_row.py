@@ -62,15 +62,20 @@ def from_json(**convert: Callable[[Any], Any]) -> Callable[[type], type]:
 
     def decorate(cls: type) -> type:
         _init_fields(cls, convert)
-        args = {}
+        args, stored = {}, {}
         for f in dataclasses.fields(cls):
             if not f.init:
                 continue
-            key = repr(getattr(f, "graphql_name", None) or to_camel_case(f.name))
+            name = getattr(f, "graphql_name", None) or to_camel_case(f.name)
+            key = repr(name)
             required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
             value = f"data[{key}]" if required else f"data.get({key})"
             args[f.name] = f"_{f.name}({value})" if f.name in convert else value
+            stored[f.name] = (name, convert.get(f.name), required)
         cls.of = classmethod(_compile(cls, "data", "    data = data or {}\n", args, convert))
+        # How `of` reads each field, for readers that answer from the stored dict without making
+        # the object (server.engine.compiled): (key, converter or None, whether the key must be there).
+        cls.__json_fields__ = stored
         return cls
 
     return decorate

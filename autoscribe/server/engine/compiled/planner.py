@@ -8,7 +8,9 @@ executor would, in its order. What the planner knows:
   (`cursor`, `node`), `nodes`, `pageInfo`, `totalCount`;
 - types made from a row (`schema.from_row`: Study, User): each plain field is a column, or a
   function of some (found by calling it once on a recorder of the attributes it reads);
-- Study's resolvers that are functions of `self.row` alone (`reportMetadata`, `priorReports`),
+- Study's `reportMetadata`, answered from the stored JSON object without making the Strawberry
+  object (its type's `from_json` says how each field is read and converted);
+- Study's resolvers that are functions of `self.row` alone (`priorReports`),
   and those that read a user by an ID column (`assignedTo`, `createdByUser`), read for a whole
   level in one statement;
 - types whose fields are plain attributes of an object made in memory (StudyReportMetadata,
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import attrgetter, itemgetter, methodcaller
 from typing import Any
 
 from graphql import (
@@ -42,12 +44,15 @@ from graphql.execution.collect_fields import FieldDetails, collect_subfields
 from graphql.language import DirectiveNode, OperationDefinitionNode, Visitor, visit
 
 from autoscribe.schema import pagination, study, user
-from autoscribe.server.engine.compiled.leaves import finisher
+from autoscribe.server.engine.compiled.leaves import Deviation, finisher
 from autoscribe.server.engine.compiled.plan import Join, ObjectPlan
 
 DEFINITION = "strawberry-definition"
 # Study's resolvers that read nothing but self.row.
-PURE = {(study.Study, "report_metadata"), (study.Study, "prior_reports")}
+PURE = {(study.Study, "prior_reports")}
+# Study's resolvers that answer `Type.of(self.row.column)` for a type made by from_json: (column, Type).
+# Its answer is written from the stored dict, without making the object (Planner.stored).
+STORED = {(study.Study, "report_metadata"): ("report_metadata", study.StudyReportMetadata)}
 # Study's resolvers that answer a user by an ID column of the study: (loader, column).
 JOINS = {(study.Study, "assigned_to"): ("user", "assigned_to_id"),
          (study.Study, "created_by_user"): ("user", "created_by_user_id")}
@@ -69,6 +74,9 @@ class RootPlan:
     # The study columns every plan of a study in it needs.
     columns: frozenset[str]
     counts: bool
+    # The study ID columns whose users the plans read, and the user columns they need.
+    user_joins: tuple[str, ...] = ()
+    user_columns: frozenset[str] = frozenset()
 
 
 @dataclass(eq=False)
@@ -136,6 +144,7 @@ class Planner:
         self.operation = executor.operation
         self.hide = executor.hide_suggestions
         self.study_plans: list[ObjectPlan] = []
+        self.study_joins: list[tuple[str, Join]] = []
 
     def _subfields(self, gtype, details):
         collected = collect_subfields(self.schema, self.fragments, self.variables, self.operation, gtype, details,
@@ -178,7 +187,10 @@ class Planner:
         connection_type = field_def.type.of_type
         plan, counts = self.connection(connection_type, details)
         columns = frozenset().union(*(p.columns for p in self.study_plans))
-        return RootPlan(key, details, field_def, plan, columns, counts)
+        users = [(column, join) for column, join in self.study_joins if join.loader == "user"]
+        return RootPlan(key, details, field_def, plan, columns, counts,
+                        tuple(sorted({column for column, _join in users})),
+                        frozenset().union(*(join.plan.columns for _column, join in users)))
 
     def create_study(self, key: str, details) -> CreatePlan:
         mutation = self.schema.mutation_type
@@ -250,6 +262,15 @@ class Planner:
                 else:
                     plan.columns |= _reads(source)
                     plan.computed(key, source, finish)
+            elif (cls, python_name) in STORED and definition.base_resolver.wrapped_func is getattr(cls, python_name):
+                column, made = STORED[(cls, python_name)]
+                non_null, listed, _items, named = _unwrap(field_def.type)
+                if listed or not is_object_type(named) or _origin(named) is not made:
+                    raise Unplannable
+                plan.columns.add(column)
+                data_plan, data_of = self.stored(named, sub, made)
+                plan.nested(key, (lambda column, data_of: lambda row: data_of(getattr(row, column)))(column, data_of),
+                            data_plan, non_null=non_null, listed=False)
             elif (cls, python_name) in PURE and definition.base_resolver.wrapped_func is getattr(cls, python_name):
                 resolve = definition.base_resolver.wrapped_func
                 plan.columns |= _reads(resolve, _Self)
@@ -269,13 +290,53 @@ class Planner:
                 if listed or not is_object_type(named) or _origin(named) is not LOADED[loader]:
                     raise Unplannable
                 plan.columns.add(column)
-                plan.joined(key, column, Join(loader, self.row(named, sub)), non_null=non_null)
+                join = Join(loader, self.row(named, sub))
+                plan.joined(key, column, join, non_null=non_null)
+                if cls is study.Study:
+                    self.study_joins.append((column, join))
             else:
                 raise Unplannable
         unknown = plan.columns - set(model.__mapper__.columns.keys())
         if unknown:
             raise Unplannable
         return plan
+
+    def stored(self, gtype, details, made) -> tuple[ObjectPlan, Any]:
+        """An object of a from_json type answered from its stored dict, without making it: the plan
+        of its answer, whose source is the dict, and the function from the stored value to that dict.
+
+        What `made.of` would refuse, it refuses too: a stored value that is not an object, a
+        missing required key, a value a converter does not take, whether the field is selected or
+        not (each converter not selected is still run, on its value, and its result dropped)."""
+        if not is_object_type(gtype):
+            raise Unplannable
+        fields = made.__json_fields__
+        plan = ObjectPlan()
+        selected = set()
+        for key, sub, _name, field_def, definition in self._fields(gtype, details, plan):
+            if definition.base_resolver is not None or definition.python_name not in fields:
+                raise Unplannable
+            selected.add(definition.python_name)
+            read = _stored_reader(*fields[definition.python_name])
+            finish = finisher(field_def.type)
+            if finish is not None:
+                plan.computed(key, read, finish)
+                continue
+            non_null, listed, items_non_null, named = _unwrap(field_def.type)
+            plan.nested(key, read, self.attributes(named, sub), non_null=non_null, listed=listed,
+                        items_non_null=items_non_null)
+        checks = tuple(_stored_reader(*spec) for name, spec in fields.items()
+                       if name not in selected and (spec[1] is not None or spec[2]))
+
+        def data_of(value):
+            data = value or {}
+            if type(data) is not dict:
+                raise Deviation
+            for check in checks:
+                check(data)
+            return data
+
+        return plan, data_of
 
     def attributes(self, gtype, details) -> ObjectPlan:
         """An object made in memory, whose selected fields are all plain attributes."""
@@ -293,6 +354,15 @@ class Planner:
             plan.nested(key, attrgetter(definition.python_name), self.attributes(named, sub), non_null=non_null,
                         listed=listed, items_non_null=items_non_null)
         return plan
+
+
+def _stored_reader(key: str, convert, required: bool):
+    """A field's value as `of` reads it from the stored dict."""
+    if convert is None:
+        return itemgetter(key) if required else methodcaller("get", key)
+    if required:
+        return lambda data: convert(data[key])
+    return lambda data: convert(data.get(key))
 
 
 class _DirectiveVariables(Visitor):

@@ -1,8 +1,9 @@
 """Running a plan: the root field's operation, one statement per level, the answer as plain data.
 
 The `studies` field reads its page with operations.projected.study_rows (the plan's columns only,
-the caller's rights, scope and filters), its total when asked, then the users the page names in
-one statement (operations.projected.user_rows), and writes each object's answer from its row. An
+the caller's rights, scope and filters) and the users the page names in the same statement (for a
+reroute session, in one statement of their own, operations.projected.user_rows), its total when
+asked, and writes each object's answer from its row. An
 error of the root field's operation (a bad cursor, a filter out of bounds, no valid token) is the
 standard executor's: the same located error, and `data` null as the field is non-null. Anything
 else out of the ordinary raises Deviation, and the request is answered the standard way.
@@ -73,9 +74,10 @@ async def run(executor, plan: RootPlan) -> dict:
     try:
         args = get_argument_values(plan.field_def, node, executor.variable_values, None, executor.hide_suggestions)
         principal = await context.principal()
-        page = await projected.study_rows(
+        page, users = await projected.study_rows(
             context.svc, principal, names=plan.columns, filter=args.get("filter"),
             order=args.get("orderBy") or StudyOrder.CREATED_AT_DESC, first=args.get("first"), after=args.get("after"),
+            users=plan.user_joins, user_names=plan.user_columns,
         )
     except Exception as exc:  # noqa: BLE001 - as graphql-core locates a resolver's error
         raise located_error(exc, [d.node for d in details], [plan.key]) from None
@@ -83,8 +85,11 @@ async def run(executor, plan: RootPlan) -> dict:
         total = await page.count() if plan.counts else None
         pending: Pending = {}
         answer = plan.connection.answer(_Connection(page, total), pending)
+        # The studies' users came with the page (unless the caller's scope has them read apart).
+        known = {"user": users} if users is not None else {}
         while pending:
-            pending = await fill(context.svc, principal, pending)
+            pending = await fill(context.svc, principal, pending, known)
+            known = {}
     except Deviation:
         raise
     except Exception as exc:
@@ -95,9 +100,10 @@ async def run(executor, plan: RootPlan) -> dict:
 _READERS = {"user": projected.user_rows}
 
 
-async def fill(svc, principal, pending: Pending) -> Pending:
+async def fill(svc, principal, pending: Pending, known: dict[str, dict] | None = None) -> Pending:
     """Read every placeholder's object, one statement per kind of object (all the level's users at
-    once, whichever fields name them); what those objects leave pending."""
+    once, whichever fields name them), unless `known` has them already (by kind, by ID: read with
+    the page); what those objects leave pending."""
     later: Pending = {}
     by_loader: dict[str, list] = {}
     for join, places in pending.items():
@@ -105,7 +111,7 @@ async def fill(svc, principal, pending: Pending) -> Pending:
     for loader, joins in by_loader.items():
         ids = [place[2] for _join, places in joins for place in places]
         columns = set().union(*(join.plan.columns for join, _places in joins))
-        rows = await _READERS[loader](svc, principal, ids, columns)
+        rows = known[loader] if known and loader in known else await _READERS[loader](svc, principal, ids, columns)
         for join, places in joins:
             answer = join.plan.answer
             for out, key, ident, non_null in places:
