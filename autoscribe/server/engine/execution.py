@@ -25,8 +25,8 @@ from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from autoscribe.server.engine.compiled.leaves import Deviation
-from autoscribe.server.engine.compiled.planner import plan_of
-from autoscribe.server.engine.compiled.run import run
+from autoscribe.server.engine.compiled.planner import EventPlan, plan_of
+from autoscribe.server.engine.compiled.run import run, run_event
 
 try:
     from graphql.pyutils import gather_with_cancel
@@ -77,7 +77,8 @@ COMPILED: Counter[str] = Counter()
 class _ExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def execute_collected_root_fields(self, root_type, root_value, grouped_field_set, serially, new_defer_usages):
         """A query the compiled execution can plan goes that way (when the context asks for it:
-        HTTP requests, see engine.asgi); anything else, and any deviation on the way, the standard way."""
+        HTTP requests, see engine.asgi), as does a shared subscription's event (engine.multicast);
+        anything else, and any deviation on the way, the standard way."""
         standard = super().execute_collected_root_fields
         if not getattr(self.context_value, "compiled", False) or _has_middleware(self.middleware_manager):
             return standard(root_type, root_value, grouped_field_set, serially, new_defer_usages)
@@ -86,9 +87,11 @@ class _ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             COMPILED["unplannable"] += 1
             return standard(root_type, root_value, grouped_field_set, serially, new_defer_usages)
 
+        answer = run_event if isinstance(plan, EventPlan) else run
+
         async def compiled():
             try:
-                data = await run(self, plan)
+                data = await answer(self, plan)
             except GraphQLError:
                 COMPILED["compiled"] += 1  # the root field's error, located as the standard way does
                 raise

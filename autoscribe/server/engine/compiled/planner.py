@@ -13,7 +13,11 @@ executor would, in its order. What the planner knows:
   level in one statement;
 - types whose fields are plain attributes of an object made in memory (StudyReportMetadata,
   Height, Weight, PriorReport, PageInfo);
-- `__typename` anywhere.
+- `__typename` anywhere;
+- the subscription root fields `worklist` and `reportStatusChanged`, executed once per event
+  (engine.multicast's groups): their event's plain fields (`cursor`, `occurredAt`, `type`, the
+  statuses) are attributes of the event object, its `study` and `report` are answered from the
+  rows they were made of (Study.of(row), Report.of(row)), as above.
 
 Anything else (another root field, a field with arguments below the root, any other resolver, an
 interface or union, introspection, mutations, fragment arguments) makes the document
@@ -38,17 +42,19 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetails, collect_subfields
 from graphql.language import DirectiveNode, OperationDefinitionNode, Visitor, visit
 
-from autoscribe.schema import pagination, study, user
+from autoscribe.schema import pagination, report, study, subscription, user
 from autoscribe.server.engine.compiled.leaves import finisher
 from autoscribe.server.engine.compiled.plan import Join, ObjectPlan
 
 DEFINITION = "strawberry-definition"
 # Study's resolvers that read nothing but self.row.
-PURE = {(study.Study, "report_metadata"), (study.Study, "prior_reports")}
+PURE = {(study.Study, "report_metadata"), (study.Study, "prior_reports"), (report.Report, "snapshot_metadata")}
 # Study's resolvers that answer a user by an ID column of the study: (loader, column).
 JOINS = {(study.Study, "assigned_to"): ("user", "assigned_to_id"),
          (study.Study, "created_by_user"): ("user", "created_by_user_id")}
 LOADED = {"user": user.User}
+# The subscription root fields whose events the planner answers: their resolvers.
+EVENTS = (subscription.Subscription.worklist, subscription.Subscription.report_status_changed)
 
 
 class Unplannable(Exception):  # noqa: N818 - a verdict on a document, not an error
@@ -66,6 +72,14 @@ class RootPlan:
     # The study columns every plan of a study in it needs.
     columns: frozenset[str]
     counts: bool
+
+
+@dataclass(eq=False)
+class EventPlan:
+    """A subscription root field (one event's answer): its response key and the event's plan."""
+
+    key: str
+    event: ObjectPlan
 
 
 class _Reads:
@@ -166,6 +180,37 @@ class Planner:
         plan, counts = self.connection(connection_type, details)
         columns = frozenset().union(*(p.columns for p in self.study_plans))
         return RootPlan(key, details, field_def, plan, columns, counts)
+
+    def event_root(self, key: str, details) -> EventPlan:
+        """`worklist` or `reportStatusChanged`: per event, the root field is the event itself."""
+        node = details[0].node
+        field_def = self.schema.subscription_type.fields.get(node.name.value)
+        definition = (field_def.extensions or {}).get(DEFINITION) if field_def else None
+        if (definition is None or definition.extensions or definition.base_resolver is None
+                or definition.base_resolver.wrapped_func not in EVENTS):
+            raise Unplannable
+        non_null, listed, _items, named = _unwrap(field_def.type)
+        if not non_null or listed:
+            raise Unplannable
+        return EventPlan(key, self.event(named, details))
+
+    def event(self, gtype, details) -> ObjectPlan:
+        """An event object: plain attributes, and objects of row types made by their `of(row)`."""
+        if not is_object_type(gtype):
+            raise Unplannable
+        plan = ObjectPlan()
+        for key, sub, _name, field_def, definition in self._fields(gtype, details, plan):
+            if definition.base_resolver is not None:
+                raise Unplannable
+            finish = finisher(field_def.type)
+            if finish is not None:
+                plan.attribute(key, definition.python_name, finish)
+                continue
+            non_null, listed, _items, named = _unwrap(field_def.type)
+            if listed:
+                raise Unplannable
+            plan.nested(key, _row_of(definition.python_name), self.row(named, sub), non_null=non_null, listed=False)
+        return plan
 
     def connection(self, gtype, details) -> tuple[ObjectPlan, bool]:
         plan, counts = ObjectPlan(), False
@@ -270,6 +315,16 @@ class Planner:
         return plan
 
 
+def _row_of(name: str):
+    """The row an event's object of a row type was made of (None for no object)."""
+
+    def row(event):
+        made = getattr(event, name)
+        return None if made is None else made.row
+
+    return row
+
+
 class _DirectiveVariables(Visitor):
     def __init__(self):
         super().__init__()
@@ -309,11 +364,17 @@ def _directive_variables(executor) -> tuple[str, ...]:
     return names
 
 
-def plan_of(executor, root_type, grouped_field_set) -> RootPlan | None:
+def plan_of(executor, root_type, grouped_field_set) -> RootPlan | EventPlan | None:
     """The plan of this operation with these @skip/@include values, made on first use; None when the
-    document is not plannable (then it is never tried again)."""
+    document is not plannable (then it is never tried again). A query's plan is a RootPlan; a
+    subscription's (the execution of one event) an EventPlan."""
     operation = executor.operation
-    if operation.operation is not OperationType.QUERY or root_type is not executor.schema.query_type:
+    schema = executor.schema
+    if operation.operation is OperationType.QUERY and root_type is schema.query_type:
+        make = Planner.root
+    elif operation.operation is OperationType.SUBSCRIPTION and root_type is schema.subscription_type:
+        make = Planner.event_root
+    else:
         return None
     coerced = executor.variable_values.coerced
     key = (id(operation), *(coerced.get(name) for name in _directive_variables(executor)))
@@ -328,7 +389,7 @@ def plan_of(executor, root_type, grouped_field_set) -> RootPlan | None:
     if len(grouped_field_set) == 1:
         (response_key, details), = grouped_field_set.items()
         try:
-            plan = Planner(executor).root(response_key, details)
+            plan = make(Planner(executor), response_key, details)
         except (Unplannable, ValueError):  # ValueError: a name that is no identifier (ObjectPlan)
             plan = None
     _PLANS[key] = (operation, plan)

@@ -6,10 +6,17 @@ one statement (operations.projected.user_rows), and writes each object's answer 
 error of the root field's operation (a bad cursor, a filter out of bounds, no valid token) is the
 standard executor's: the same located error, and `data` null as the field is non-null. Anything
 else out of the ordinary raises Deviation, and the request is answered the standard way.
+
+A subscription's event (`worklist`, `reportStatusChanged`) is answered from the event object
+itself (the execution's root value) and the rows its study and report were made of; the users it
+names are read through the loaders the event was read with (those the standard resolvers use:
+the same scope, and shared by every group that answers that event), all of a level at once.
 """
 
 from __future__ import annotations
 
+import asyncio
+from functools import partial
 from typing import Any
 
 from graphql import located_error
@@ -17,10 +24,11 @@ from graphql.execution.values import get_argument_values
 
 from autoscribe.db.enums import StudyOrder
 from autoscribe.operations import projected
+from autoscribe.operations.loaders import NOT_LOADED, Loaders, loaded
 from autoscribe.operations.pagination import Page
 from autoscribe.server.engine.compiled.leaves import Deviation
 from autoscribe.server.engine.compiled.plan import Pending
-from autoscribe.server.engine.compiled.planner import RootPlan
+from autoscribe.server.engine.compiled.planner import EventPlan, RootPlan
 
 
 class _Edge:
@@ -83,8 +91,25 @@ async def run(executor, plan: RootPlan) -> dict:
         total = await page.count() if plan.counts else None
         pending: Pending = {}
         answer = plan.connection.answer(_Connection(page, total), pending)
+        read = partial(_projected, context.svc, principal)
         while pending:
-            pending = await _fill(context.svc, principal, pending)
+            pending = await _fill(read, pending)
+    except Deviation:
+        raise
+    except Exception as exc:
+        raise Deviation from exc
+    return {plan.key: answer}
+
+
+async def run_event(executor, plan: EventPlan) -> dict:
+    """One subscription event's `data`; raises Deviation for anything the plan does not answer."""
+    try:
+        pending: Pending = {}
+        answer = plan.event.answer(executor.root_value, pending)
+        if pending:
+            read = partial(_loaded, executor.context_value.loaders)
+            while pending:
+                pending = await _fill(read, pending)
     except Deviation:
         raise
     except Exception as exc:
@@ -95,7 +120,29 @@ async def run(executor, plan: RootPlan) -> dict:
 _READERS = {"user": projected.user_rows}
 
 
-async def _fill(svc, principal, pending: Pending) -> Pending:
+async def _projected(svc, principal, loader: str, ids: list, columns: set[str]) -> dict:
+    return await _READERS[loader](svc, principal, ids, columns)
+
+
+async def _loaded(loaders: Loaders, loader: str, ids: list, columns: set[str]) -> dict:
+    """The objects of `ids` from the loaders (whole rows: `columns` are among theirs), by ID."""
+    batcher = getattr(loaders, loader)
+    found: dict = {}
+    waiting = []
+    for ident in dict.fromkeys(ids):
+        row = loaded(batcher, ident)
+        if row is NOT_LOADED:
+            waiting.append(ident)
+        elif row is not None:
+            found[ident] = row
+    if waiting:
+        for ident, row in zip(waiting, await asyncio.gather(*(batcher.load(i) for i in waiting)), strict=True):
+            if row is not None:
+                found[ident] = row
+    return found
+
+
+async def _fill(read, pending: Pending) -> Pending:
     """Read every placeholder's object, one statement per kind of object (all the level's users at
     once, whichever fields name them); what those objects leave pending."""
     later: Pending = {}
@@ -105,7 +152,7 @@ async def _fill(svc, principal, pending: Pending) -> Pending:
     for loader, joins in by_loader.items():
         ids = [place[2] for _join, places in joins for place in places]
         columns = set().union(*(join.plan.columns for join, _places in joins))
-        rows = await _READERS[loader](svc, principal, ids, columns)
+        rows = await read(loader, ids, columns)
         for join, places in joins:
             answer = join.plan.answer
             for out, key, ident, non_null in places:
