@@ -192,25 +192,7 @@ class Planner:
         non_null, listed, _items, named = _unwrap(field_def.type)
         if not non_null or listed:
             raise Unplannable
-        return EventPlan(key, self.event(named, details))
-
-    def event(self, gtype, details) -> ObjectPlan:
-        """An event object: plain attributes, and objects of row types made by their `of(row)`."""
-        if not is_object_type(gtype):
-            raise Unplannable
-        plan = ObjectPlan()
-        for key, sub, _name, field_def, definition in self._fields(gtype, details, plan):
-            if definition.base_resolver is not None:
-                raise Unplannable
-            finish = finisher(field_def.type)
-            if finish is not None:
-                plan.attribute(key, definition.python_name, finish)
-                continue
-            non_null, listed, _items, named = _unwrap(field_def.type)
-            if listed:
-                raise Unplannable
-            plan.nested(key, _row_of(definition.python_name), self.row(named, sub), non_null=non_null, listed=False)
-        return plan
+        return EventPlan(key, self.attributes(named, details, of_rows=True))
 
     def connection(self, gtype, details) -> tuple[ObjectPlan, bool]:
         plan, counts = ObjectPlan(), False
@@ -297,8 +279,9 @@ class Planner:
             raise Unplannable
         return plan
 
-    def attributes(self, gtype, details) -> ObjectPlan:
-        """An object made in memory, whose selected fields are all plain attributes."""
+    def attributes(self, gtype, details, *, of_rows: bool = False) -> ObjectPlan:
+        """An object made in memory, whose selected fields are all plain attributes; with `of_rows`
+        (an event), its objects are of row types, made by their `of(row)`: answered from the row."""
         if not is_object_type(gtype):
             raise Unplannable
         plan = ObjectPlan()
@@ -310,8 +293,14 @@ class Planner:
                 plan.attribute(key, definition.python_name, finish)
                 continue
             non_null, listed, items_non_null, named = _unwrap(field_def.type)
-            plan.nested(key, attrgetter(definition.python_name), self.attributes(named, sub), non_null=non_null,
-                        listed=listed, items_non_null=items_non_null)
+            if not of_rows:
+                plan.nested(key, attrgetter(definition.python_name), self.attributes(named, sub), non_null=non_null,
+                            listed=listed, items_non_null=items_non_null)
+            elif listed:
+                raise Unplannable
+            else:
+                plan.nested(key, _row_of(definition.python_name), self.row(named, sub), non_null=non_null,
+                            listed=False)
         return plan
 
 

@@ -27,7 +27,7 @@ from autoscribe.operations import projected
 from autoscribe.operations.loaders import NOT_LOADED, Loaders, loaded
 from autoscribe.operations.pagination import Page
 from autoscribe.server.engine.compiled.leaves import Deviation
-from autoscribe.server.engine.compiled.plan import Pending
+from autoscribe.server.engine.compiled.plan import ObjectPlan, Pending
 from autoscribe.server.engine.compiled.planner import EventPlan, RootPlan
 
 
@@ -89,32 +89,31 @@ async def run(executor, plan: RootPlan) -> dict:
         raise located_error(exc, [d.node for d in details], [plan.key]) from None
     try:
         total = await page.count() if plan.counts else None
+    except Exception as exc:
+        raise Deviation from exc
+    read = partial(_projected, context.svc, principal)
+    return {plan.key: await _answer(plan.connection, _Connection(page, total), read)}
+
+
+async def run_event(executor, plan: EventPlan) -> dict:
+    """One subscription event's `data`; raises Deviation for anything the plan does not answer."""
+    read = partial(_loaded, executor.context_value.loaders)
+    return {plan.key: await _answer(plan.event, executor.root_value, read)}
+
+
+async def _answer(plan: ObjectPlan, source: Any, read) -> dict:
+    """`source`'s answer by `plan`, with the objects it joins read level by level; Deviation for
+    anything out of the ordinary."""
+    try:
         pending: Pending = {}
-        answer = plan.connection.answer(_Connection(page, total), pending)
-        read = partial(_projected, context.svc, principal)
+        answer = plan.answer(source, pending)
         while pending:
             pending = await _fill(read, pending)
     except Deviation:
         raise
     except Exception as exc:
         raise Deviation from exc
-    return {plan.key: answer}
-
-
-async def run_event(executor, plan: EventPlan) -> dict:
-    """One subscription event's `data`; raises Deviation for anything the plan does not answer."""
-    try:
-        pending: Pending = {}
-        answer = plan.event.answer(executor.root_value, pending)
-        if pending:
-            read = partial(_loaded, executor.context_value.loaders)
-            while pending:
-                pending = await _fill(read, pending)
-    except Deviation:
-        raise
-    except Exception as exc:
-        raise Deviation from exc
-    return {plan.key: answer}
+    return answer
 
 
 _READERS = {"user": projected.user_rows}
