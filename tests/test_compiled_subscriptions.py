@@ -13,11 +13,11 @@ import pytest
 from autoscribe.server.engine.compiled import planner
 from autoscribe.server.engine.execution import COMPILED
 from tests.support.clinics import add_user, session_token
+from tests.support.compiled_seed import EVERY_FIELD, _seed
 from tests.support.differential import two_servers
 from tests.support.live_helpers import create, cursor_at
 from tests.support.reports_helpers import signed_report
 from tests.support.ws_client import GraphQLWS
-from tests.test_compiled_queries import EVERY_FIELD, _seed
 
 REVOKE = "mutation($id: ID!) { revokeUserAccess(id: $id) { status } }"
 
