@@ -12,7 +12,7 @@ from sqlalchemy import update
 
 from autoscribe.db.models import Study
 from autoscribe.server.engine.execution import COMPILED
-from tests.support.clinics import add_user, session_token
+from tests.support.clinics import session_token
 from tests.support.compiled_seed import EVERY_FIELD, _seed
 from tests.support.differential import both
 from tests.support.reroute_helpers import open_link, viewer_link
