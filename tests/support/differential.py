@@ -1,6 +1,7 @@
 """Two apps on one database to compare: one as served (the short way for plain fields and the
 compiled execution of queries), one with graphql-core's standard executor and nothing compiled.
-Both have the response cache off, so that each request is executed."""
+Both have the response cache off, so that each request is executed. For subscriptions, two
+servers: one answering each event by its compiled plan, one with it off."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from autoscribe.server.app import create_app
 from autoscribe.server.engine import schema as engine_schema
 from autoscribe.server.engine.execution import ExecutionContext
+from tests.support.live_server import app_server
 from tests.support.settings import settings_for
 
 
@@ -41,3 +43,12 @@ async def both(apps: Apps, token: str | None, query: str, variables: dict | None
     ours = await apps.fast.post("/graphql", json=body, headers=headers)
     theirs = await apps.standard.post("/graphql", json=body, headers=headers)
     return (ours.status_code, ours.content), (theirs.status_code, theirs.content)
+
+
+@asynccontextmanager
+async def two_servers(database_url: str, **settings):
+    """Two servers on one database, for WebSocket subscriptions: ((ws URL, Api) of the one that
+    answers events by their compiled plans, and of the one that executes them the standard way)."""
+    async with app_server(settings_for(database_url, compiled_queries=True, **settings)) as (fast, _, fast_api), \
+            app_server(settings_for(database_url, compiled_queries=False, **settings)) as (standard, _, standard_api):
+        yield (f"ws://{fast}/graphql", fast_api), (f"ws://{standard}/graphql", standard_api)

@@ -31,6 +31,8 @@ class Subscription:
         self.client = client
         self.id = id
         self.messages: asyncio.Queue[dict] = asyncio.Queue()
+        # Every text frame received for it, as the server wrote it.
+        self.frames: list[str] = []
 
     async def message(self, timeout: float = 10) -> dict:
         """The next message for this subscription: next, error or complete (Closed if the socket closes)."""
@@ -131,6 +133,7 @@ class GraphQLWS:
                 if message["type"] == "ping":
                     await self.send({"type": "pong"})
                 elif message.get("id") in self.subscriptions:
+                    self.subscriptions[message["id"]].frames.append(raw)
                     await self.subscriptions[message["id"]].messages.put(message)
         except ConnectionClosed:
             pass

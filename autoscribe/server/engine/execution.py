@@ -25,8 +25,8 @@ from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from autoscribe.server.engine.compiled.leaves import Deviation
-from autoscribe.server.engine.compiled.planner import CreatePlan, plan_of
-from autoscribe.server.engine.compiled.run import run
+from autoscribe.server.engine.compiled.planner import CreatePlan, EventPlan, plan_of
+from autoscribe.server.engine.compiled.run import run, run_event
 from autoscribe.server.engine.compiled.writes import run_create
 
 try:
@@ -78,7 +78,8 @@ COMPILED: Counter[str] = Counter()
 class _ExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def execute_collected_root_fields(self, root_type, root_value, grouped_field_set, serially, new_defer_usages):
         """A query (or createStudy) the compiled execution can plan goes that way (when the context asks for it:
-        HTTP requests, see engine.asgi); anything else, and any deviation on the way, the standard way."""
+        HTTP requests, see engine.asgi), as does a shared subscription's event (engine.multicast);
+        anything else, and any deviation on the way, the standard way."""
         standard = super().execute_collected_root_fields
         if not getattr(self.context_value, "compiled", False) or _has_middleware(self.middleware_manager):
             return standard(root_type, root_value, grouped_field_set, serially, new_defer_usages)
@@ -91,10 +92,11 @@ class _ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             # A write is never made twice: its answer does not deviate to the standard way.
             COMPILED["compiled"] += 1
             return run_create(self, plan, root_type)
+        answer = run_event if isinstance(plan, EventPlan) else run
 
         async def compiled():
             try:
-                data = await run(self, plan)
+                data = await answer(self, plan)
             except GraphQLError:
                 COMPILED["compiled"] += 1  # the root field's error, located as the standard way does
                 raise

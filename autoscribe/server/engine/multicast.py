@@ -108,6 +108,8 @@ class SharedContext(Context):
         super().__init__(svc, None)
         self.request_id = request_id
         self._shared = SharedPrincipal(principal)
+        # Each event's selection is answered by its compiled plan when it has one (engine.compiled).
+        self.compiled = svc.settings.compiled_queries
 
     async def principal(self, *, fresh: bool = False) -> Principal:
         return self._shared

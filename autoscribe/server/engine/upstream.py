@@ -436,6 +436,22 @@ def _compiled_hooks() -> str | None:
         None if {"fragment_variable_values", "defer_usage"} <= set(names) else f"FieldDetails has {list(names)}.",
         None if "coerced" in VariableValues._fields else "VariableValues has no coerced.",
         _sets(executor, "fragments"), _sets(executor, "fragment_definitions"), _sets(executor, "hide_suggestions"),
+        _subscription_events(),
+    )
+
+
+def _subscription_events() -> str | None:
+    """A subscription's event is executed by a copy of the executor whose root value is the event
+    (the way to execute_collected_root_fields), and Strawberry's subscription field answers it as is."""
+    from graphql.execution.execute import map_source_to_response_event
+    from graphql.execution.executor import Executor
+    from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+    return _first(
+        _source_has(map_source_to_response_event, "executor.build_per_event_executor"),
+        _source_has(Executor.build_per_event_executor, "executor.root_value = payload"),
+        _source_has(Executor.execute_operation, "self.execute_collected_root_fields("),
+        _source_has(GraphQLCoreConverter.from_field, "resolver = lambda event, *_, **__: event"),
     )
 
 
@@ -589,7 +605,8 @@ RELIANCES: list[Reliance] = [
              "marks Strawberry's basic resolver (a getattr of the source), which the fast path calls itself",
              ENGINE + "execution.py (_plan)", _default_resolver),
     Reliance("execute_collected_root_fields, collect_subfields, get_argument_values, FieldDetails, VariableValues",
-             "graphql-core", "the compiled execution takes the root fields where graphql-core executes them, "
+             "graphql-core", "the compiled execution takes the root fields where graphql-core executes them "
+             "(a query's, and each subscription event's, whose root value is the event), "
              "and collects and coerces as it does",
              ENGINE + "execution.py (_ExecutionContext.execute_collected_root_fields); " + ENGINE
              + "compiled/planner.py; " + ENGINE + "compiled/run.py", _compiled_hooks),

@@ -15,7 +15,11 @@ executor would, in its order. What the planner knows:
   level in one statement;
 - types whose fields are plain attributes of an object made in memory (StudyReportMetadata,
   Height, Weight, PriorReport, PageInfo);
-- `__typename` anywhere.
+- `__typename` anywhere;
+- the subscription root fields `worklist` and `reportStatusChanged`, executed once per event
+  (engine.multicast's groups): their event's plain fields (`cursor`, `occurredAt`, `type`, the
+  statuses) are attributes of the event object, its `study` and `report` are answered from the
+  rows they were made of (Study.of(row), Report.of(row)), as above.
 
 - the mutation `createStudy` alone, whose Study is answered from the created row as a worklist's
   studies are (engine.compiled.writes runs it).
@@ -43,13 +47,13 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetails, collect_subfields
 from graphql.language import DirectiveNode, OperationDefinitionNode, Visitor, visit
 
-from autoscribe.schema import pagination, study, user
+from autoscribe.schema import pagination, report, study, subscription, user
 from autoscribe.server.engine.compiled.leaves import Deviation, finisher
 from autoscribe.server.engine.compiled.plan import Join, ObjectPlan
 
 DEFINITION = "strawberry-definition"
 # Study's resolvers that read nothing but self.row.
-PURE = {(study.Study, "prior_reports")}
+PURE = {(study.Study, "prior_reports"), (report.Report, "snapshot_metadata")}
 # Study's resolvers that answer `Type.of(self.row.column)` for a type made by from_json: (column, Type).
 # Its answer is written from the stored dict, without making the object (Planner.stored).
 STORED = {(study.Study, "report_metadata"): ("report_metadata", study.StudyReportMetadata)}
@@ -57,6 +61,8 @@ STORED = {(study.Study, "report_metadata"): ("report_metadata", study.StudyRepor
 JOINS = {(study.Study, "assigned_to"): ("user", "assigned_to_id"),
          (study.Study, "created_by_user"): ("user", "created_by_user_id")}
 LOADED = {"user": user.User}
+# The subscription root fields whose events the planner answers: their resolvers.
+EVENTS = (subscription.Subscription.worklist, subscription.Subscription.report_status_changed)
 
 
 class Unplannable(Exception):  # noqa: N818 - a verdict on a document, not an error
@@ -87,6 +93,14 @@ class CreatePlan:
     field_details: list[FieldDetails]
     field_def: Any
     study: ObjectPlan
+
+
+@dataclass(eq=False)
+class EventPlan:
+    """A subscription root field (one event's answer): its response key and the event's plan."""
+
+    key: str
+    event: ObjectPlan
 
 
 class _Reads:
@@ -203,6 +217,19 @@ class Planner:
                 or any(d.defer_usage is not None or d.fragment_variable_values is not None for d in details)):
             raise Unplannable
         return CreatePlan(key, details, field_def, self.row(get_named_type(field_def.type), details))
+
+    def event_root(self, key: str, details) -> EventPlan:
+        """`worklist` or `reportStatusChanged`: per event, the root field is the event itself."""
+        node = details[0].node
+        field_def = self.schema.subscription_type.fields.get(node.name.value)
+        definition = (field_def.extensions or {}).get(DEFINITION) if field_def else None
+        if (definition is None or definition.extensions or definition.base_resolver is None
+                or definition.base_resolver.wrapped_func not in EVENTS):
+            raise Unplannable
+        non_null, listed, _items, named = _unwrap(field_def.type)
+        if not non_null or listed:
+            raise Unplannable
+        return EventPlan(key, self.attributes(named, details, of_rows=True))
 
     def connection(self, gtype, details) -> tuple[ObjectPlan, bool]:
         plan, counts = ObjectPlan(), False
@@ -338,8 +365,9 @@ class Planner:
 
         return plan, data_of
 
-    def attributes(self, gtype, details) -> ObjectPlan:
-        """An object made in memory, whose selected fields are all plain attributes."""
+    def attributes(self, gtype, details, *, of_rows: bool = False) -> ObjectPlan:
+        """An object made in memory, whose selected fields are all plain attributes; with `of_rows`
+        (an event), its objects are of row types, made by their `of(row)`: answered from the row."""
         if not is_object_type(gtype):
             raise Unplannable
         plan = ObjectPlan()
@@ -351,8 +379,14 @@ class Planner:
                 plan.attribute(key, definition.python_name, finish)
                 continue
             non_null, listed, items_non_null, named = _unwrap(field_def.type)
-            plan.nested(key, attrgetter(definition.python_name), self.attributes(named, sub), non_null=non_null,
-                        listed=listed, items_non_null=items_non_null)
+            if not of_rows:
+                plan.nested(key, attrgetter(definition.python_name), self.attributes(named, sub), non_null=non_null,
+                            listed=listed, items_non_null=items_non_null)
+            elif listed:
+                raise Unplannable
+            else:
+                plan.nested(key, _row_of(definition.python_name), self.row(named, sub), non_null=non_null,
+                            listed=False)
         return plan
 
 
@@ -363,6 +397,16 @@ def _stored_reader(key: str, convert, required: bool):
     if required:
         return lambda data: convert(data[key])
     return lambda data: convert(data.get(key))
+
+
+def _row_of(name: str):
+    """The row an event's object of a row type was made of (None for no object)."""
+
+    def row(event):
+        made = getattr(event, name)
+        return None if made is None else made.row
+
+    return row
 
 
 class _DirectiveVariables(Visitor):
@@ -404,14 +448,18 @@ def _directive_variables(executor) -> tuple[str, ...]:
     return names
 
 
-def plan_of(executor, root_type, grouped_field_set) -> RootPlan | CreatePlan | None:
+def plan_of(executor, root_type, grouped_field_set) -> RootPlan | CreatePlan | EventPlan | None:
     """The plan of this operation with these @skip/@include values, made on first use; None when the
-    document is not plannable (then it is never tried again)."""
+    document is not plannable (then it is never tried again). A query's plan is a RootPlan; a
+    subscription's (the execution of one event) an EventPlan."""
     operation = executor.operation
-    if operation.operation is OperationType.QUERY and root_type is executor.schema.query_type:
+    schema = executor.schema
+    if operation.operation is OperationType.QUERY and root_type is schema.query_type:
         make = Planner.root
-    elif operation.operation is OperationType.MUTATION and root_type is executor.schema.mutation_type:
+    elif operation.operation is OperationType.MUTATION and root_type is schema.mutation_type:
         make = Planner.create_study
+    elif operation.operation is OperationType.SUBSCRIPTION and root_type is schema.subscription_type:
+        make = Planner.event_root
     else:
         return None
     coerced = executor.variable_values.coerced

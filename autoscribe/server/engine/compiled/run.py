@@ -3,14 +3,22 @@
 The `studies` field reads its page with operations.projected.study_rows (the plan's columns only,
 the caller's rights, scope and filters) and the users the page names in the same statement (for a
 reroute session, in one statement of their own, operations.projected.user_rows), its total when
-asked, and writes each object's answer from its row. An
+asked, and writes each object's answer from its row. A created study (engine.compiled.writes) is
+answered the same way from its row (`answer_of`). An
 error of the root field's operation (a bad cursor, a filter out of bounds, no valid token) is the
 standard executor's: the same located error, and `data` null as the field is non-null. Anything
 else out of the ordinary raises Deviation, and the request is answered the standard way.
+
+A subscription's event (`worklist`, `reportStatusChanged`) is answered from the event object
+itself (the execution's root value) and the rows its study and report were made of; the users it
+names are read through the loaders the event was read with (those the standard resolvers use:
+the same scope, and shared by every group that answers that event), all of a level at once.
 """
 
 from __future__ import annotations
 
+import asyncio
+from functools import partial
 from typing import Any
 
 from graphql import located_error
@@ -18,10 +26,11 @@ from graphql.execution.values import get_argument_values
 
 from autoscribe.db.enums import StudyOrder
 from autoscribe.operations import projected
+from autoscribe.operations.loaders import NOT_LOADED, Loaders, loaded
 from autoscribe.operations.pagination import Page
 from autoscribe.server.engine.compiled.leaves import Deviation
-from autoscribe.server.engine.compiled.plan import Pending
-from autoscribe.server.engine.compiled.planner import RootPlan
+from autoscribe.server.engine.compiled.plan import ObjectPlan, Pending
+from autoscribe.server.engine.compiled.planner import EventPlan, RootPlan
 
 
 class _Edge:
@@ -83,27 +92,70 @@ async def run(executor, plan: RootPlan) -> dict:
         raise located_error(exc, [d.node for d in details], [plan.key]) from None
     try:
         total = await page.count() if plan.counts else None
+    except Exception as exc:
+        raise Deviation from exc
+    read = partial(_projected, context.svc, principal)
+    # The studies' users came with the page (unless the caller's scope has them read apart).
+    known = {"user": users} if users is not None else None
+    return {plan.key: await _answer(plan.connection, _Connection(page, total), read, known)}
+
+
+async def answer_of(plan: ObjectPlan, source: Any, svc, principal) -> dict:
+    """`source`'s answer by `plan` (a created study's row, say), the objects it joins read as a
+    page's are; Deviation for anything out of the ordinary."""
+    return await _answer(plan, source, partial(_projected, svc, principal))
+
+
+async def run_event(executor, plan: EventPlan) -> dict:
+    """One subscription event's `data`; raises Deviation for anything the plan does not answer."""
+    read = partial(_loaded, executor.context_value.loaders)
+    return {plan.key: await _answer(plan.event, executor.root_value, read)}
+
+
+async def _answer(plan: ObjectPlan, source: Any, read, known: dict[str, dict] | None = None) -> dict:
+    """`source`'s answer by `plan`, with the objects it joins read level by level (the first
+    level's from `known` when it has them, by kind and ID); Deviation for anything out of the ordinary."""
+    try:
         pending: Pending = {}
-        answer = plan.connection.answer(_Connection(page, total), pending)
-        # The studies' users came with the page (unless the caller's scope has them read apart).
-        known = {"user": users} if users is not None else {}
+        answer = plan.answer(source, pending)
         while pending:
-            pending = await fill(context.svc, principal, pending, known)
-            known = {}
+            pending = await _fill(read, pending, known)
+            known = None
     except Deviation:
         raise
     except Exception as exc:
         raise Deviation from exc
-    return {plan.key: answer}
+    return answer
 
 
 _READERS = {"user": projected.user_rows}
 
 
-async def fill(svc, principal, pending: Pending, known: dict[str, dict] | None = None) -> Pending:
+async def _projected(svc, principal, loader: str, ids: list, columns: set[str]) -> dict:
+    return await _READERS[loader](svc, principal, ids, columns)
+
+
+async def _loaded(loaders: Loaders, loader: str, ids: list, columns: set[str]) -> dict:
+    """The objects of `ids` from the loaders (whole rows: `columns` are among theirs), by ID."""
+    batcher = getattr(loaders, loader)
+    found: dict = {}
+    waiting = []
+    for ident in dict.fromkeys(ids):
+        row = loaded(batcher, ident)
+        if row is NOT_LOADED:
+            waiting.append(ident)
+        elif row is not None:
+            found[ident] = row
+    if waiting:
+        for ident, row in zip(waiting, await asyncio.gather(*(batcher.load(i) for i in waiting)), strict=True):
+            if row is not None:
+                found[ident] = row
+    return found
+
+
+async def _fill(read, pending: Pending, known: dict[str, dict] | None) -> Pending:
     """Read every placeholder's object, one statement per kind of object (all the level's users at
-    once, whichever fields name them), unless `known` has them already (by kind, by ID: read with
-    the page); what those objects leave pending."""
+    once, whichever fields name them), unless `known` has them already; what those objects leave pending."""
     later: Pending = {}
     by_loader: dict[str, list] = {}
     for join, places in pending.items():
@@ -111,7 +163,7 @@ async def fill(svc, principal, pending: Pending, known: dict[str, dict] | None =
     for loader, joins in by_loader.items():
         ids = [place[2] for _join, places in joins for place in places]
         columns = set().union(*(join.plan.columns for join, _places in joins))
-        rows = known[loader] if known and loader in known else await _READERS[loader](svc, principal, ids, columns)
+        rows = known[loader] if known and loader in known else await read(loader, ids, columns)
         for join, places in joins:
             answer = join.plan.answer
             for out, key, ident, non_null in places:

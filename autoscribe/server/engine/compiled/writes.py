@@ -21,9 +21,8 @@ from graphql.pyutils import Path
 
 from autoscribe.operations import studies
 from autoscribe.schema.study import Study
-from autoscribe.server.engine.compiled.plan import Pending
 from autoscribe.server.engine.compiled.planner import CreatePlan
-from autoscribe.server.engine.compiled.run import fill
+from autoscribe.server.engine.compiled.run import answer_of
 
 
 async def run_create(executor, plan: CreatePlan, root_type) -> dict:
@@ -38,10 +37,7 @@ async def run_create(executor, plan: CreatePlan, root_type) -> dict:
     except Exception as exc:  # noqa: BLE001 - as graphql-core locates a resolver's error
         raise located_error(exc, nodes, [plan.key]) from None
     try:
-        pending: Pending = {}
-        answer = plan.study.answer(row, pending)
-        while pending:
-            pending = await fill(context.svc, principal, pending)
+        answer = await answer_of(plan.study, row, context.svc, principal)
     except Exception:  # noqa: BLE001 - Deviation or not: the standard completion below answers it
         return {plan.key: await _standard(executor, plan, root_type, row)}
     return {plan.key: answer}
