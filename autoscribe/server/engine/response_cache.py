@@ -27,8 +27,8 @@ from autoscribe.core.principal import Principal
 from autoscribe.db.engine import Database
 from autoscribe.db.versions import data_version
 
-# Fields whose value changes with the clock, not with the data.
-TIME_DEPENDENT = frozenset({"pdfUrl", "acceptUrl", "isExpired"})
+# Fields whose value changes with the clock, not with the data (liveCursor carries the time it was read).
+TIME_DEPENDENT = frozenset({"pdfUrl", "acceptUrl", "isExpired", "liveCursor"})
 
 
 class _FieldNames(Visitor):
