@@ -92,16 +92,20 @@ export function worklistView(main, { me, setConnection, choice }) {
     if (!sorted.length) body.append(h("tr", { class: "empty" }, h("td", { colspan: 6 }, "No study matches these filters.")));
   }
 
+  // Filters changed quickly send readings one after another: only the newest one's answer is shown.
+  let readings = 0;
   async function load() {
+    const mine = ++readings;
     try {
       const data = await request(WORKLIST, { filter: filterOf(choice, me) });
+      if (mine !== readings) return;
       studies.clear();
       for (const s of data.studies.nodes) studies.set(s.id, s);
       problem.textContent = data.studies.totalCount > data.studies.nodes.length
         ? `Showing the first ${data.studies.nodes.length} of ${data.studies.totalCount}: narrow the filters to see the rest.` : "";
       render();
     } catch (error) {
-      problem.textContent = error.message;
+      if (mine === readings) problem.textContent = error.message;
     }
   }
 
