@@ -26,7 +26,15 @@ export function follow({ query, variables, field, onEvent, onError, onState, rel
     }
   });
 
-  function retry() {
+  // An error that retrying cannot mend stops following; anything else (a dropped connection, a
+  // server that is restarting) is retried with a growing, jittered wait.
+  const FINAL = ["UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"];
+  function failed(error) {
+    if (FINAL.includes(error.code)) {
+      onState("stopped");
+      onError(error);
+      return;
+    }
     failures += 1;
     onState("reconnecting");
     const wait = RETRY_MS[Math.min(failures - 1, RETRY_MS.length - 1)] * (0.75 + Math.random() / 2);
@@ -41,13 +49,7 @@ export function follow({ query, variables, field, onEvent, onError, onState, rel
       try {
         if (cursor === null) cursor = (await request(LIVE_CURSOR)).liveCursor;
       } catch (error) {
-        if (stopped || mine !== run) return;
-        if (["UNAUTHENTICATED", "FORBIDDEN"].includes(error.code)) {
-          onState("stopped");
-          onError(error);
-          return;
-        }
-        retry();
+        if (!stopped && mine === run) failed(error);
         return;
       }
       // What the list's reading says of itself (an error shown, say) is the owner's business.
@@ -63,12 +65,7 @@ export function follow({ query, variables, field, onEvent, onError, onState, rel
       error: (error) => {
         if (stopped || mine !== run) return;
         if (error.code === "CURSOR_EXPIRED") cursor = null;
-        if (["UNAUTHENTICATED", "FORBIDDEN", "BAD_USER_INPUT"].includes(error.code)) {
-          onState("stopped");
-          onError(error);
-          return;
-        }
-        retry();
+        failed(error);
       },
     });
   }
