@@ -34,6 +34,10 @@ class Context:
         self._loaders: Loaders | None = None
         # Whether queries may take the compiled execution (server.engine.compiled): HTTP requests.
         self.compiled = False
+        # What admission found of the request's document, and whether its plan answered it: then
+        # the same document takes the short way next time (server.engine.known_documents).
+        self.admitted = None
+        self.planned = False
 
     @property
     def loaders(self) -> Loaders:

@@ -22,6 +22,8 @@ from tests.support.settings import settings_for
 class Apps:
     fast: httpx.AsyncClient
     standard: httpx.AsyncClient
+    # The served app's GraphQL front door (engine.asgi.GraphQLApp).
+    fast_graphql: object = None
 
 
 @asynccontextmanager
@@ -33,14 +35,21 @@ async def two_apps(database_url: str, monkeypatch):
     async with made[0].router.lifespan_context(made[0]), made[1].router.lifespan_context(made[1]):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=made[0]), base_url="http://testserver") as a, \
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=made[1]), base_url="http://testserver") as b:
-            yield Apps(a, b)
+            yield Apps(a, b, made[0].state.graphql)
 
 
-async def both(apps: Apps, token: str | None, query: str, variables: dict | None = None) -> tuple:
-    """(status, body bytes) of the same request to each app: served first, standard second."""
+async def both(apps: Apps, token: str | None, query: str, variables: dict | None = None, *,
+               twice: bool = False) -> tuple:
+    """(status, body bytes) of the same request to each app: served first, standard second. With
+    `twice`, the served app is asked twice: once the standard way, which may learn the document,
+    then (if it did) the short way for known documents (engine.known_documents); its two answers
+    must be the same bytes."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     body = {"query": query, "variables": variables or {}}
     ours = await apps.fast.post("/graphql", json=body, headers=headers)
+    if twice:
+        again = await apps.fast.post("/graphql", json=body, headers=headers)
+        assert (again.status_code, again.content) == (ours.status_code, ours.content), query
     theirs = await apps.standard.post("/graphql", json=body, headers=headers)
     return (ours.status_code, ours.content), (theirs.status_code, theirs.content)
 

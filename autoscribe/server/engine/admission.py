@@ -18,8 +18,9 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, ValidationRule
+from graphql import DocumentNode, FieldNode, GraphQLError, OperationDefinitionNode, ValidationRule
 from strawberry.extensions import ValidationCache
 from strawberry.schema.schema import validate_document
 
@@ -80,13 +81,25 @@ def _note_kind(ec) -> None:
         request.state.operation = ec.operation_name
 
 
+@dataclass(frozen=True, eq=False)
+class Admitted:
+    """What admission found of one request's document, for engine.known_documents: the parsed
+    document, the validation rules it passed (without NoIntrospection), its kind and operation
+    name (the request's or the document's)."""
+
+    document: DocumentNode
+    rules: tuple
+    kind: str
+    operation: str | None
+
+
 # (schema, document, rules) by identity -> (schema, document, the validation's errors). The parsed
 # document is the same object for the same text (the parser's cache), so this finds it without
 # hashing the document's whole tree, as ValidationCache's LRU does on every request.
 _VALIDATED: OrderedDict[tuple, tuple] = OrderedDict()
 
 
-def _validated(schema, document, rules, maxsize: int) -> list[GraphQLError]:
+def validated(schema, document, rules, maxsize: int = 256) -> list[GraphQLError]:
     key = (id(schema), id(document), rules)
     known = _VALIDATED.get(key)
     if known is not None and known[0] is schema and known[1] is document:
@@ -102,7 +115,7 @@ def _validated(schema, document, rules, maxsize: int) -> list[GraphQLError]:
 class Admission(ValidationCache):
     """Cost first, then the cached validation, with introspection refused for anonymous callers.
 
-    Replaces ValidationCache (whose on_validate would validate first) and its LRU (_validated)."""
+    Replaces ValidationCache (whose on_validate would validate first) and its LRU (validated)."""
 
     def __init__(self, *, max_cost: int, maxsize: int = 256) -> None:
         super().__init__(maxsize=maxsize)
@@ -133,6 +146,13 @@ class Admission(ValidationCache):
         hide = await anonymous(ec.context)
         if hide:
             rules = (*rules, NoIntrospection)
-        errors = _validated(ec.schema._schema, ec.graphql_document, tuple(rules), self.maxsize)
+        errors = validated(ec.schema._schema, ec.graphql_document, tuple(rules), self.maxsize)
         ec.pre_execution_errors = without_suggestions(errors) if hide else errors
+        if not errors and hasattr(ec.context, "admitted"):
+            try:
+                kind = ec.operation_type.value
+            except RuntimeError:  # no operation of that name: refused as such
+                kind = None
+            if kind is not None:
+                ec.context.admitted = Admitted(ec.graphql_document, tuple(ec.validation_rules), kind, ec.operation_name)
         yield

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from functools import partial
 
 import orjson
 from cross_web import HTTPException
@@ -32,6 +33,7 @@ from autoscribe.server.context import Context
 from autoscribe.server.engine import http_media
 from autoscribe.server.engine.gc_after_bursts import CollectAfterBursts
 from autoscribe.server.engine.input_text import bad_text_in_variables
+from autoscribe.server.engine.known_documents import KnownDocuments
 from autoscribe.server.engine.multicast import SharedJson, operation_of
 from autoscribe.server.engine.response_cache import Encoded, ResponseCache
 from autoscribe.server.engine.schema import build_schema
@@ -60,6 +62,11 @@ class GraphQLApp(GraphQL):
         self.pending = PendingSockets(svc.settings.max_pending_connections_per_address)
         self.bursts = CollectAfterBursts()
         self._shared_json = SharedJson()
+        # Documents answered by their plan before take the short way (engine.known_documents),
+        # unless an extension (tracing) is to see every request.
+        self.known = None
+        if svc.settings.compiled_queries and not schema_extensions:
+            self.known = KnownDocuments(self.schema._schema, svc.settings.max_query_cost)
         # For /metrics (autoscribe.server.metrics): open sockets, running subscriptions, `next`
         # messages sent through Strawberry (the shared subscriptions' direct writes are
         # svc.groups.written), and the metrics each operation is counted in (None: not counted).
@@ -81,7 +88,11 @@ class GraphQLApp(GraphQL):
             if scope["method"] == "POST" or b"query=" in scope.get("query_string", b""):
                 scope.setdefault("state", {}).setdefault("kind", "unknown")
             try:
-                response = await self.run(request)
+                response = None
+                if self.known is not None and scope["method"] == "POST":
+                    response = await self.answer_known(request)
+                if response is None:
+                    response = await self.run(request)
             except HTTPException as refused:
                 response = _refusal(refused, media_type)
                 scope.setdefault("state", {})["outcome"] = "error:" + _refusal_code(refused)
@@ -150,8 +161,43 @@ class GraphQLApp(GraphQL):
         encoded = self._shared_json.encode(data)
         return encoded if encoded is not None else json_bytes(data)
 
+    async def answer_known(self, request: Request) -> Response | None:
+        """The answer to a request for a document answered by its plan before, the short way
+        (engine.known_documents); None for any other request (the standard way answers it)."""
+        try:
+            request_data = await self.parse_http_body(self.request_adapter_class(request))
+        except Exception:  # noqa: BLE001 - refused the standard way, with its own words
+            return None
+        if isinstance(request_data, list) or request_data.protocol != "http" or request_data.extensions is not None \
+                or bad_text_in_variables(request_data.variables) is not None:
+            return None
+        admitted = self.known.admit(request_data.query, request_data.operation_name, request_data.variables)
+        if admitted is None:
+            return None
+        sub_response = await self.get_sub_response(request)
+        context = await self.get_context(request, sub_response)
+        request.state.kind, request.state.operation = admitted.kind, admitted.operation
+        execute = partial(self.schema.execute_known, admitted, request_data.variables, context,
+                          request_data.operation_name)
+        result = await self._answered(request, context, request_data, execute)
+        response_data = await self.process_result(request, result)
+        return self.create_response(response_data=response_data, sub_response=sub_response)
+
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
-        """Queries are answered from the response cache while the clinic's data is unchanged."""
+        async def standard():
+            result = await super(GraphQLApp, self).execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data)
+            if self.known is not None and context.planned and context.admitted is not None \
+                    and request_adapter.method == "POST" and not result.errors and request_data.extensions is None \
+                    and request_data.protocol == "http":
+                self.known.learn(request_data.query, request_data.operation_name, context.admitted)
+            return result
+
+        return await self._answered(request, context, request_data, standard)
+
+    async def _answered(self, request, context, request_data, execute):
+        """Queries are answered from the response cache while the clinic's data is unchanged;
+        anything else by `execute()`."""
         key = None
         # Variables the schema refuses (engine.input_text) may not even encode into a cache key.
         if self.responses.enabled and bad_text_in_variables(request_data.variables) is None:
@@ -170,7 +216,7 @@ class GraphQLApp(GraphQL):
             return ExecutionResult(data=data, errors=None)
         # Over HTTP, a query the compiled execution can plan is answered that way (engine.compiled).
         context.compiled = self.svc.settings.compiled_queries
-        result = await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
+        result = await execute()
         if key is not None and not result.errors and result.data is not None and not result.extensions:
             result.data = Encoded(json_bytes(result.data).decode())
             self.responses.put(key, result.data)

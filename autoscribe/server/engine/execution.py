@@ -75,6 +75,12 @@ def _has_middleware(manager: MiddlewareManager | None) -> bool:
 COMPILED: Counter[str] = Counter()
 
 
+def _planned(context) -> None:
+    """Note that the request's plan answered it (engine.known_documents learns such documents)."""
+    if hasattr(context, "planned"):
+        context.planned = True
+
+
 class _ExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def execute_collected_root_fields(self, root_type, root_value, grouped_field_set, serially, new_defer_usages):
         """A query (or createStudy) the compiled execution can plan goes that way (when the context asks for it:
@@ -91,6 +97,7 @@ class _ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if isinstance(plan, CreatePlan):
             # A write is never made twice: its answer does not deviate to the standard way.
             COMPILED["compiled"] += 1
+            _planned(self.context_value)
             return run_create(self, plan, root_type)
         answer = run_event if isinstance(plan, EventPlan) else run
 
@@ -104,6 +111,7 @@ class _ExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 COMPILED["deviated"] += 1
             else:
                 COMPILED["compiled"] += 1
+                _planned(self.context_value)
                 return data
             result = standard(root_type, root_value, grouped_field_set, serially, new_defer_usages)
             return await result if self.is_awaitable(result) else result

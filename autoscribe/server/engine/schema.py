@@ -7,6 +7,8 @@ from functools import partial
 
 import strawberry
 from graphql import GraphQLError
+from graphql import execute as graphql_execute
+from strawberry.execution import optimized_is_awaitable
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache
 from strawberry.extensions.max_aliases import create_validator as alias_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
@@ -19,7 +21,7 @@ from autoscribe.schema.enums import ErrorCode
 from autoscribe.schema.root import Mutation, Query, Subscription
 from autoscribe.schema.scalars import SCALARS
 from autoscribe.server.engine import multicast
-from autoscribe.server.engine.admission import Admission, anonymous, without_suggestions
+from autoscribe.server.engine.admission import Admission, Admitted, anonymous, without_suggestions
 from autoscribe.server.engine.errors import present
 from autoscribe.server.engine.execution import ExecutionContext
 from autoscribe.server.engine.input_text import NoNulInLiterals, bad_text_in_variables
@@ -40,6 +42,15 @@ def _before_execution(result: ExecutionResult) -> ExecutionResult:
     ):
         return PreExecutionError(data=None, errors=result.errors, extensions=result.extensions)
     return result
+
+
+async def _finish(result: ExecutionResult, context, operation_name: str | None) -> ExecutionResult:
+    """What every HTTP result goes through last: no suggestions for an anonymous caller, then codes
+    and masking (engine.errors.present)."""
+    if result.errors and await anonymous(context):
+        # Variable coercion names enum values too ("Did you mean the enum value …?").
+        result.errors = without_suggestions(result.errors)
+    return present(result, context, operation_name)
 
 
 def _operation_not_found(exc: CannotGetOperationTypeError) -> GraphQLError:
@@ -76,11 +87,24 @@ class AutoScribeSchema(strawberry.Schema):
                 )])
             except CannotGetOperationTypeError as exc:
                 result = PreExecutionError(data=None, errors=[_operation_not_found(exc)])
-        context = _arg(args, kwargs, "context_value", 2)
-        if result.errors and await anonymous(context):
-            # Variable coercion names enum values too ("Did you mean the enum value …?").
-            result.errors = without_suggestions(result.errors)
-        return present(result, context, _arg(args, kwargs, "operation_name", 4))
+        return await _finish(result, _arg(args, kwargs, "context_value", 2), _arg(args, kwargs, "operation_name", 4))
+
+    async def execute_known(self, admitted: Admitted, variables: dict | None, context, operation_name: str | None):
+        """A document admitted before (engine.known_documents), executed as execute() executes it
+        after its extensions: graphql-core's execute with the engine's executor, the same result."""
+        try:
+            result = graphql_execute(
+                self._schema, admitted.document, root_value=None, context_value=context, variable_values=variables,
+                operation_name=operation_name, executor_class=self.execution_context_class,
+                is_awaitable=optimized_is_awaitable, operation_extensions=None,
+            )
+            if optimized_is_awaitable(result):
+                result = await result
+        except Exception as exc:  # noqa: BLE001 - as Strawberry's execute reports it
+            result = PreExecutionError(data=None, errors=[GraphQLError(str(exc), original_error=exc)])
+        else:
+            result = _before_execution(ExecutionResult(data=result.data, errors=result.errors))
+        return await _finish(result, context, operation_name)
 
     async def stream(self, *args, **kwargs):
         context = _arg(args, kwargs, "context_value", 2)

@@ -102,6 +102,33 @@ def _execute_single() -> str | None:
     )
 
 
+def _short_way() -> str | None:
+    """What engine.known_documents' short way does in place of Strawberry's run() and execute()."""
+    from strawberry.asgi import GraphQL
+    from strawberry.execution import optimized_is_awaitable  # noqa: F401 - its import path is the detail
+    from strawberry.http import GraphQLRequestData
+    from strawberry.http.async_base_view import AsyncBaseHTTPView
+    from strawberry.schema.schema import Schema
+    from strawberry.types.execution import ExecutionContext
+
+    fields = {f.name for f in dataclasses.fields(GraphQLRequestData)}
+    return _first(
+        None if {"extensions", "protocol"} <= fields else f"GraphQLRequestData has fields {sorted(fields)}.",
+        _missing(GraphQL, ["request_adapter_class", "get_sub_response", "create_response", "get_context"]),
+        _parameters(GraphQL.create_response, ["self", "response_data", "sub_response"]),
+        None if {"validation_rules", "graphql_document"} <= {f.name for f in dataclasses.fields(ExecutionContext)}
+        else "ExecutionContext has no validation_rules or graphql_document field.",
+        _missing(ExecutionContext, ["operation_type", "operation_name"]),
+        # The view's run(): what it does between parsing the body and the response, which the short
+        # way does itself (get_sub_response, get_context, execute_single, process_result, create_response).
+        _source_has(AsyncBaseHTTPView.run, "self.get_sub_response(request)", "self.parse_http_body(",
+                    "self.process_result(request=request, result=result)", "self.create_response("),
+        # Strawberry's execute(): graphql-core's execute with these arguments, nothing else per request.
+        _source_has(Schema._execute_operation, "root_value=execution_context.root_value",
+                    "is_awaitable=optimized_is_awaitable", "execution_context_class_kwargs(self.execution_context_class)"),
+    )
+
+
 def _json_hooks() -> str | None:
     from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
     from strawberry.http.async_base_view import AsyncBaseHTTPView
@@ -535,6 +562,11 @@ RELIANCES: list[Reliance] = [
     Reliance("GraphQL.execute_single", "strawberry-graphql",
              "overridden with its arguments in this order; request_data has query, variables and operation_name",
              ENGINE + "asgi.py (GraphQLApp.execute_single)", _execute_single),
+    Reliance("the view's run() and the schema's execute(), done by the short way", "strawberry-graphql",
+             "a known document's request is answered by the view's own get_context, process_result and "
+             "create_response around graphql-core's execute, called with the arguments Strawberry passes",
+             ENGINE + "asgi.py (GraphQLApp.answer_known); " + ENGINE + "schema.py (AutoScribeSchema.execute_known); "
+             + ENGINE + "admission.py (Admitted)", _short_way),
     Reliance("GraphQL.encode_json/decode_json/parse_json/parse_http_body", "strawberry-graphql",
              "overridden; WebSocket frames go through the view's encode_json and decode_json too",
              ENGINE + "asgi.py (GraphQLApp); autoscribe/core/request_json.py", _json_hooks),
