@@ -8,8 +8,15 @@ concurrent misses share the one query in flight, so the cost is one query per to
 
 Only successes are kept: a refused token is asked about again next time. A revocation this process
 learns of (autoscribe.revocation) is forgotten at once, and a principal it names is never handed
-out; one it never learns of takes effect within live_auth_check_seconds + the TTL. HTTP requests
-and new connections do not use this (they authenticate afresh).
+out; one it never learns of takes effect within live_auth_check_seconds + the TTL.
+
+HTTP requests with an API key use it too (`for_request`), but only while the event bus reaches
+every process (a Redis or PostgreSQL bus, connected): then every revocation reaches this process at
+once, from the process that made it, another server or the command line, and the key's lookup, a
+round trip on every request otherwise, is made once per TTL. With memory:// (nothing reaches this
+process from outside it) or the bus down, each request looks its key up afresh; when the bus
+connects again, everything kept is forgotten (a revocation may have been missed meanwhile). User
+session tokens and new connections always authenticate afresh.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import hashlib
 import time
 
 from autoscribe.core.principal import Principal
-from autoscribe.operations.authentication import authenticate
+from autoscribe.operations.authentication import API_KEY_PREFIX, authenticate
 from autoscribe.core.errors import Unauthenticated
 from autoscribe.live.revocation import Revocations
 from autoscribe.core.services import Services
@@ -34,11 +41,23 @@ class AuthCache:
         self._svc = svc
         self._revocations: Revocations = svc.revocations
         svc.revocations.on_revoked(self.forget)
+        self._bus = svc.bus
+        svc.bus.on_connected.append(self.forget_all)
         self.ttl = ttl
         self._max = max_entries
         # sha256(token) -> (good until, the authentication: in flight or done)
         self._entries: dict[bytes, tuple[float, asyncio.Future[Principal]]] = {}
         self.misses = 0
+
+    async def for_request(self, token: str | None) -> Principal:
+        """An HTTP request's principal: an API key's kept authentication while the bus reaches
+        every process; anything else authenticated afresh."""
+        if token and token.startswith(API_KEY_PREFIX) and self._bus.reaches_other_processes:
+            return await self.authenticate(token)
+        return await authenticate(self._svc.db, self._svc.signer, token)
+
+    def forget_all(self) -> None:
+        self._entries.clear()
 
     async def authenticate(self, token: str | None) -> Principal:
         if not token:

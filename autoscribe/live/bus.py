@@ -109,6 +109,9 @@ class EventBus:
         # Given each revocation received from the bus (autoscribe.revocation.Revocations.note).
         self.on_revocation: Callable[[Revocation], object] | None = None
         self._connected = asyncio.Event()
+        # Called (synchronously) each time the bus is connected, again after a loss: whatever was
+        # published meanwhile may have been missed (autoscribe.live.auth_cache forgets what it kept).
+        self.on_connected: list[Callable[[], object]] = []
         self._broken = asyncio.Event()
         self._send_lock = asyncio.Lock()
         self._broadcast: Broadcast | None = None
@@ -147,6 +150,12 @@ class EventBus:
     async def healthy(self) -> bool:
         """Connected, with the last round trip through the backend answered."""
         return self._connected.is_set()
+
+    @property
+    def reaches_other_processes(self) -> bool:
+        """Whether what is published now reaches every process on the bus (and the command line's
+        revocations reach this one): a Redis or PostgreSQL bus, connected. memory:// reaches no one."""
+        return self._connected.is_set() and not self.url.startswith("memory:")
 
     @property
     def state(self) -> str:
@@ -310,6 +319,8 @@ class EventBus:
             await subscribed.wait()
         await self._ping()
         self._connected.set()
+        for hook in self.on_connected:
+            hook()
         log.info("event bus %s: connected", self._safe_url())
         # Whatever was published while no one listened is in the log: let everyone read it.
         self._wake_all()

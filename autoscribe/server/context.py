@@ -61,10 +61,13 @@ class Context:
         return bearer_from_header(self.request.headers.get("authorization"))
 
     async def principal(self, *, fresh: bool = False) -> Principal:
-        """Who is calling (authenticated once per request); UNAUTHENTICATED if no one valid."""
+        """Who is calling (authenticated once per request; an API key's authentication shared
+        between requests while the bus reaches every process, autoscribe.live.auth_cache);
+        UNAUTHENTICATED if no one valid. `fresh`: looked up now, whatever is kept."""
         if self._principal is None or fresh:
             self._principal = asyncio.ensure_future(
-                authenticate(self.svc.db, self.svc.signer, self.bearer())
+                authenticate(self.svc.db, self.svc.signer, self.bearer()) if fresh
+                else self.svc.auth.for_request(self.bearer())
             )
             self._authenticated_at = time.monotonic()
         return await asyncio.shield(self._principal)
