@@ -16,6 +16,12 @@ from bench.procs import Proc, Procs, free_port
 POSTGRAPHILE_DIR = Path(os.environ.get("BENCH_POSTGRAPHILE_DIR", "/tmp/bench-postgraphile"))
 
 
+# The event bus of AutoScribe as deployed on PostgreSQL (several processes need a shared one):
+# PostgreSQL's LISTEN/NOTIFY on the bench database; BENCH_EVENTS_URL=redis://127.0.0.1:6379 to
+# measure Redis. The worklist and writes figures run with it; the others with memory://.
+BUS_URL = os.environ.get("BENCH_EVENTS_URL", DSN.replace("postgresql://", "postgres://", 1))
+
+
 def autoscribe_argv() -> list[str]:
     script = Path(sys.executable).parent / "autoscribe"
     return [str(script)] if script.exists() else [sys.executable, "-m", "autoscribe.server.cli"]

@@ -17,9 +17,8 @@ from bench.report import table
 
 TARGET_CREATES_PER_SECOND = 500
 CONCURRENCY = 16
-# The event bus of the two processes (several processes need a shared one). PostgreSQL's
-# LISTEN/NOTIFY on the bench database; BENCH_EVENTS_URL=redis://127.0.0.1:6379 to measure Redis.
-EVENTS_URL = os.environ.get("BENCH_EVENTS_URL", database.DSN.replace("postgresql://", "postgres://", 1))
+# The event bus of the two processes (several processes need a shared one).
+EVENTS_URL = servers.BUS_URL
 
 CREATE = """mutation Create($in: CreateStudyInput!) { createStudy(input: $in) { id studyReportStatus } }"""
 START = """mutation Start($study: ID!, $user: ID!) { startReport(studyId: $study, userId: $user) { id status } }"""

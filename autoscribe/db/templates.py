@@ -16,9 +16,12 @@ from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select
+from datetime import timezone
+
+from sqlalchemy import Enum, Select
 
 from autoscribe.db.engine import Database
+from autoscribe.db.types import UTCDateTime
 
 
 MAX_TEMPLATES = 512
@@ -49,8 +52,7 @@ class Template:
                        for name in compiled.positiontup or ()]
         labels = [column.key for column in statement.selected_columns]
         self.row_type = namedtuple("Row", labels)  # noqa: PYI024 - a class per statement, made once
-        self._make = _row_maker(self.row_type, [column.type._cached_result_processor(dialect, None)  # noqa: SLF001
-                                                for column in statement.selected_columns])
+        self._make = _row_maker(self.row_type, [column.type for column in statement.selected_columns], dialect)
         self._db = db
 
     def _args(self, values: Mapping[str, Any]) -> list:
@@ -66,17 +68,33 @@ class Template:
         return [make(record) for record in await self._db.fetch_text(self.sql, self._args(values))]
 
 
-def _row_maker(row_type, processors: list):
-    """record -> row, applying each column's result processor (None: the value as it is)."""
-    scope: dict[str, Any] = {"Row": row_type}
-    values = []
-    for i, process in enumerate(processors):
+def _row_maker(row_type, types: list, dialect):
+    """record -> row, applying each column's result processor (none: the value as it is). Two
+    kinds of column, on every row of a page, are read inline, with the same result: an aware
+    UTCDateTime (its processor's replace(tzinfo=UTC), without the two calls around it) and an Enum
+    (its members by stored name, looked up once; any other value goes to the processor, which
+    refuses it as it always does)."""
+    # tuple.__new__ straight: a namedtuple's own __new__ is a Python function around it.
+    scope: dict[str, Any] = {"Row": row_type, "UTC": timezone.utc, "new": tuple.__new__}
+    lines, values = [], []
+    for i, column_type in enumerate(types):
+        process = column_type._cached_result_processor(dialect, None)  # noqa: SLF001 - as execution gets it
         if process is None:
             values.append(f"r[{i}]")
+            continue
+        scope[f"P{i}"] = process
+        lines.append(f"    v{i} = r[{i}]")
+        if isinstance(column_type, UTCDateTime) and column_type.impl_instance.result_processor(dialect, None) is None:
+            values.append(f"(None if v{i} is None else v{i}.replace(tzinfo=UTC))")
+        elif isinstance(column_type, Enum) and column_type.enum_class is not None:
+            members = {name: process(name) for name in column_type.enums}
+            members[None] = process(None)
+            scope[f"M{i}"] = members
+            values.append(f"(M{i}[v{i}] if v{i} in M{i} else P{i}(v{i}))")
         else:
-            scope[f"P{i}"] = process
-            values.append(f"P{i}(r[{i}])")
-    source = f"def make(r):\n    return Row({', '.join(values)})\n"
+            values.append(f"P{i}(v{i})")
+    body = "\n".join([*lines, f"    return new(Row, ({', '.join(values)},))"])
+    source = f"def make(r):\n{body}\n"
     # Column positions and processors only: nothing here comes from a request.
     exec(compile(source, "<template row>", "exec"), scope)  # noqa: S102
     return scope["make"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 from graphql import (
@@ -42,22 +43,19 @@ def _coerce(leaf) -> tuple[Finish, type | None, dict | None]:
     exact = str if leaf is GraphQLString or leaf is GraphQLID else bool if leaf is GraphQLBoolean else None
 
     if isinstance(leaf, GraphQLEnumType):
-        seen: dict[Any, Any] = {}
+        # By the identity of a Python enum member (members live as long as their class, so no
+        # other object has their id meanwhile): a member's hash is a Python call, id() is not.
+        seen: dict[int, Any] = {}
 
         def enum(value):
-            try:
-                return seen[value]
-            except (KeyError, TypeError):
-                pass
+            if isinstance(value, Enum) and (out := seen.get(id(value))) is not None:
+                return out
             try:
                 out = complete(leaf, value)
             except Exception as exc:
                 raise Deviation from exc
-            if len(seen) < 256:
-                try:
-                    seen[value] = out
-                except TypeError:
-                    pass
+            if isinstance(value, Enum) and len(seen) < 256:
+                seen[id(value)] = out
             return out
 
         return enum, None, seen
@@ -105,7 +103,7 @@ def finisher(output_type) -> Finish | None:
         return coerce(value)
 
     # For the compiled selections (engine.compiled.plan): values of `exact` type are answered as
-    # they are, values in `memo` as it says, values of `isoformat` type by their isoformat() (what
+    # they are, enum members whose id is in `memo` as it says, values of `isoformat` type by their isoformat() (what
     # Strawberry's Date and DateTime scalars answer); the finisher is called for any other.
     leaf.exact, leaf.memo, leaf.isoformat = exact, memo, _isoformat_type(inner)
     return leaf

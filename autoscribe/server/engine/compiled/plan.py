@@ -109,7 +109,7 @@ class ObjectPlan:
                     items.append(f"K{i}: v{i} if v{i}.__class__ is T{i} else F{i}(v{i})")
                 elif memo is not None:
                     scope[f"M{i}"] = memo
-                    items.append(f"K{i}: M{i}.get(v{i}) or F{i}(v{i})")
+                    items.append(f"K{i}: M{i}.get(id(v{i})) or F{i}(v{i})")
                 else:
                     items.append(f"K{i}: F{i}(v{i})")
             elif part.kind == "nested":
