@@ -88,9 +88,11 @@ async def _history(api, services, clinic) -> None:
 
 @pytest.fixture
 def plannings(monkeypatch) -> list[str]:
-    """The subscription root fields planned (the planner's event_root calls)."""
+    """The subscription root fields planned (the planner's event_root calls), with no plan kept
+    from earlier tests (the same document text parses to the same document, whose plan is kept)."""
     made: list[str] = []
     original = planner.Planner.event_root
+    monkeypatch.setattr(planner, "_PLANS", type(planner._PLANS)())
 
     def counting(self, key, details):
         made.append(key)
