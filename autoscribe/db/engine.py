@@ -21,9 +21,14 @@ from autoscribe.db.versions import VersionedSession
 AfterCommit = Callable[[list], Awaitable[None]]
 
 try:  # the driver's "this connection is gone" errors (asyncpg is there whenever PostgreSQL is used)
-    from asyncpg import ConnectionDoesNotExistError, InterfaceError
+    from asyncpg import ConnectionDoesNotExistError, InterfaceError, InternalClientError
+    from asyncpg.exceptions import AdminShutdownError
 
-    _DRIVER_DISCONNECTS: tuple[type[Exception], ...] = (ConnectionDoesNotExistError, InterfaceError)
+    # A connection the server ended can fail its next statement with any of these, depending on
+    # when the end reached the driver: during the statement, asyncpg's protocol may be caught
+    # mid-operation ("cannot switch to state …; another operation is in progress").
+    _DRIVER_DISCONNECTS: tuple[type[Exception], ...] = (ConnectionDoesNotExistError, InterfaceError,
+                                                        InternalClientError, AdminShutdownError)
 except ImportError:
     _DRIVER_DISCONNECTS = ()
 
