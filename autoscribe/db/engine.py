@@ -14,7 +14,7 @@ from sqlalchemy import Executable, Result, Row, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.util import await_
+from sqlalchemy.util import await_, greenlet_spawn
 
 from autoscribe.db.versions import VersionedSession
 
@@ -188,26 +188,27 @@ class Database:
         """The records (asyncpg's) of one read-only statement given as the dialect's SQL text with
         positional parameters, sent by the driver itself: no statement building, compiling or
         result processing per call; the caller made the text once (Template) and processes the
-        values. PostgreSQL only. The connection is used without its ping, as `fetch` does: if it
-        turns out dead, the read is made once more on a connection that passed its ping."""
+        values. PostgreSQL only. The pooled connection is taken as it is (no Connection around it)
+        and without its ping, as `fetch` does: if it turns out dead, the read is made once more on
+        a connection that passed its ping."""
         if self.is_sqlite:
             raise RuntimeError("fetch_text is for PostgreSQL; use fetch()")
         unpinged = _UNPINGED.set(True)
         try:
-            async with self._single_reads.connect() as conn:
-                _UNPINGED.reset(unpinged)
-                unpinged = None
-                raw = await conn.get_raw_connection()
-                try:
-                    return await raw.driver_connection.fetch(sql, *args)
-                except (OSError, *_DRIVER_DISCONNECTS):
-                    await conn.invalidate()
+            raw = await self._single_reads.raw_connection()
         finally:
-            if unpinged is not None:
-                _UNPINGED.reset(unpinged)
-        async with self._single_reads.connect() as conn:
-            raw = await conn.get_raw_connection()
+            _UNPINGED.reset(unpinged)
+        try:
             return await raw.driver_connection.fetch(sql, *args)
+        except (OSError, *_DRIVER_DISCONNECTS):
+            await greenlet_spawn(raw.invalidate)
+        finally:
+            await greenlet_spawn(raw.close)
+        raw = await self._single_reads.raw_connection()
+        try:
+            return await raw.driver_connection.fetch(sql, *args)
+        finally:
+            await greenlet_spawn(raw.close)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
