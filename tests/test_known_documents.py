@@ -172,3 +172,17 @@ def test_a_cost_over_the_limit_for_the_variables_is_not_admitted(app):
     assert known.admit("q", None, {"n": 2}) is not None
     assert known.admit("q", None, {"n": 100}) is None
     assert known.admit("other text", None, {"n": 2}) is None
+
+
+async def test_a_body_is_parsed_once_when_the_short_way_hands_it_on(apps, api, services, clinic, monkeypatch):
+    """A document not (yet) known is answered the standard way from the body the short way parsed."""
+    from autoscribe.core import request_json
+
+    parsed = []
+    loads = request_json.loads
+    monkeypatch.setattr(request_json, "loads", lambda data: parsed.append(data) or loads(data))
+    await _seed(api, services, clinic)
+    parsed.clear()
+    status, _type, body = await _post(apps.fast, clinic.key, "{ me { clinicName } }")  # never planned
+    assert status == 200 and json.loads(body)["data"]["me"]["clinicName"] == "Northside Imaging"
+    assert len(parsed) == 1

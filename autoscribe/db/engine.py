@@ -193,22 +193,21 @@ class Database:
         a connection that passed its ping."""
         if self.is_sqlite:
             raise RuntimeError("fetch_text is for PostgreSQL; use fetch()")
-        unpinged = _UNPINGED.set(True)
-        try:
-            raw = await self._single_reads.raw_connection()
-        finally:
-            _UNPINGED.reset(unpinged)
-        try:
-            return await raw.driver_connection.fetch(sql, *args)
-        except (OSError, *_DRIVER_DISCONNECTS):
-            await greenlet_spawn(raw.invalidate)
-        finally:
-            await greenlet_spawn(raw.close)
-        raw = await self._single_reads.raw_connection()
-        try:
-            return await raw.driver_connection.fetch(sql, *args)
-        finally:
-            await greenlet_spawn(raw.close)
+        for unpinged in (True, False):
+            token = _UNPINGED.set(unpinged)
+            try:
+                raw = await self._single_reads.raw_connection()
+            finally:
+                _UNPINGED.reset(token)
+            try:
+                return await raw.driver_connection.fetch(sql, *args)
+            except (OSError, *_DRIVER_DISCONNECTS):
+                if not unpinged:
+                    raise
+                await greenlet_spawn(raw.invalidate)
+            finally:
+                await greenlet_spawn(raw.close)
+        raise AssertionError("unreachable: the second read returns or raises")
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

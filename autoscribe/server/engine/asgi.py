@@ -43,7 +43,16 @@ from autoscribe.server.graphiql_page import graphiql_page
 from autoscribe.server.services import ServerServices
 
 
+class _RequestAdapter(GraphQL.request_adapter_class):
+    """Strawberry's request adapter, with the Starlette request it adapts at hand."""
+
+    def __init__(self, request: Request) -> None:
+        super().__init__(request)
+        self.request = request
+
+
 class GraphQLApp(GraphQL):
+    request_adapter_class = _RequestAdapter
     graphql_transport_ws_handler_class = TransportWSHandler
     websocket_adapter_class = RefusingSocket
 
@@ -122,7 +131,11 @@ class GraphQLApp(GraphQL):
 
     async def parse_http_body(self, request):
         """Strawberry takes a body that is JSON for an object; any other JSON value (a string, a
-        number, null) fails its `data.get(...)`. And it passes operationName on whatever its type."""
+        number, null) fails its `data.get(...)`. And it passes operationName on whatever its type.
+        A body the short way has parsed already (answer_known) is not parsed again."""
+        parsed = getattr(request.request.state, "graphql_request", None)
+        if parsed is not None:
+            return parsed
         try:
             data = await super().parse_http_body(request)
         except AttributeError:
@@ -168,6 +181,7 @@ class GraphQLApp(GraphQL):
             request_data = await self.parse_http_body(self.request_adapter_class(request))
         except Exception:  # noqa: BLE001 - refused the standard way, with its own words
             return None
+        request.state.graphql_request = request_data  # for the standard way, if it comes to that
         if isinstance(request_data, list) or request_data.protocol != "http" or request_data.extensions is not None \
                 or bad_text_in_variables(request_data.variables) is not None:
             return None

@@ -10,7 +10,7 @@ and the query cost for these variables (engine.cost) are checked first, and a re
 refuses goes the standard way, whole, to be refused there; the response cache (engine.asgi), the
 variables' coercion, the execution by the engine's executor (engine.execution: the plan, or the
 standard executor for what the plan cannot do), and what every result goes through afterwards
-(engine.schema.finish: codes, masking, the access log's outcome; engine.asgi: media type and status).
+(engine.schema._finish: codes, masking, the access log's outcome; engine.asgi: media type and status).
 
 A document is learnt after the standard way answered it by its plan with no error (a request of
 anyone's); at most MAX_DOCUMENTS are kept, the least recently used leaving first.
@@ -19,6 +19,7 @@ anyone's); at most MAX_DOCUMENTS are kept, the least recently used leaving first
 from __future__ import annotations
 
 from collections import OrderedDict
+
 from autoscribe.server.engine.admission import Admitted, NoIntrospection, validated
 from autoscribe.server.engine.cost import query_cost
 

@@ -116,6 +116,7 @@ def _short_way() -> str | None:
         None if {"extensions", "protocol"} <= fields else f"GraphQLRequestData has fields {sorted(fields)}.",
         _missing(GraphQL, ["request_adapter_class", "get_sub_response", "create_response", "get_context"]),
         _parameters(GraphQL.create_response, ["self", "response_data", "sub_response"]),
+        _parameters(GraphQL.request_adapter_class.__init__, ["self", "request"]),
         None if {"validation_rules", "graphql_document"} <= {f.name for f in dataclasses.fields(ExecutionContext)}
         else "ExecutionContext has no validation_rules or graphql_document field.",
         _missing(ExecutionContext, ["operation_type", "operation_name"]),
