@@ -155,8 +155,9 @@ class PdfRenderer:
             log.warning("rendering the PDF of %s failed (attempt %d: %s); it will be tried again",
                         report_id, attempts, error)
             raise
-        await report_pdfs.keep_pdf(self.svc, report_id, clinic_id, content)
+        # Logged before it is kept: whoever sees the kept PDF finds its render in the log already.
         log.info("rendered the PDF of %s in worker process %d", report_id, pid)
+        await report_pdfs.keep_pdf(self.svc, report_id, clinic_id, content)
         return content
 
     async def _in_worker(self, document: ReportDocument) -> tuple[bytes, int]:
