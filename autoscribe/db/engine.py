@@ -248,6 +248,15 @@ class Database:
         async with self._single_writes.connect() as conn:
             return (await conn.execute(statement, params)).one()
 
+    async def change(self, *statements: Executable) -> list[Result]:
+        """Run Core writing statements in one transaction of their own, committed when the last is
+        done; their results, buffered. No ORM session: no flush, no events and no data-version bump,
+        so it is for bookkeeping rows that no cached answer is computed from (the PDF render queue).
+        On PostgreSQL a single statement commits by itself (no BEGIN and COMMIT round trips)."""
+        single = len(statements) == 1 and self._single_writes is not None
+        async with (self._single_writes.connect() if single else self.engine.begin()) as conn:
+            return [await conn.execute(statement) for statement in statements]
+
     async def committed(self, events: list) -> None:
         """Hand committed events (db.events.CommittedEvent) to the after-commit hooks."""
         for hook in self.after_commit:

@@ -115,14 +115,9 @@ class PdfRenderer:
         free = self.svc.settings.pdf_render_processes - len(self._renders)
         if free <= 0:
             return  # a render ending wakes the loop
-        for report_id in await report_pdfs.due_renders(self.svc, limit=free + len(self._renders)):
-            if free <= 0:
-                break
-            if report_id in self._renders:
-                continue
-            if await report_pdfs.claim_render(self.svc, report_id, self.name, self.lease_seconds, due_only=True):
+        for report_id in await report_pdfs.claim_due_renders(self.svc, self.name, self.lease_seconds, free):
+            if report_id not in self._renders:  # (a claim of this process's that expired under way)
                 self._start(report_id)
-                free -= 1
 
     def _start(self, report_id: str) -> asyncio.Task[bytes | None]:
         task = asyncio.create_task(self._render(report_id), name=f"pdf-{report_id}")
@@ -213,8 +208,7 @@ class PdfRenderer:
                 if not requested:
                     await report_pdfs.ensure_requested(self.svc, clinic_id, report_id)
                     requested = True
-                if await report_pdfs.claim_render(self.svc, report_id, self.name, self.lease_seconds,
-                                                  due_only=False):
+                if await report_pdfs.claim_render(self.svc, report_id, self.name, self.lease_seconds):
                     task = self._renders.get(report_id) or self._start(report_id)
             if task is not None:
                 try:

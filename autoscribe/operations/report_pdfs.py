@@ -9,6 +9,8 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,19 +25,12 @@ from autoscribe.db.types import utcnow
 SIGNED_KINDS = frozenset({"report.signed", "addendum.signed"})
 
 
-async def document_for(session: AsyncSession, clinic_name: str, study: Study, report: Report) -> ReportDocument:
-    """What the PDF of the signed `report` shows: the original report, then the addenda up to it."""
-    signed = await session.scalars(
-        select(Report)
-        .where(
-            Report.study_id == study.id,
-            Report.clinic_id == study.clinic_id,
-            Report.status == ReportStatus.COMPLETED,
-        )
-        .order_by(Report.is_addendum, Report.created_at, Report.id)
-    )
+def _document(rows, report_id: str) -> ReportDocument | None:
+    """What the PDF of the signed report `report_id` shows, from the signed reports of its study
+    (the original first, then the addenda oldest first): the original, then the addenda up to it.
+    None if it is not among them."""
     chain = []
-    for row in signed:
+    for row in rows:
         chain.append(
             SignedText(
                 text=row.plain_text or "",
@@ -46,19 +41,19 @@ async def document_for(session: AsyncSession, clinic_name: str, study: Study, re
                 is_addendum=row.is_addendum,
             )
         )
-        if row.id == report.id:
-            break
-    return ReportDocument(
-        clinic_name=clinic_name,
-        report_id=report.id,
-        study_instance_uid=study.study_instance_uid,
-        study_description=study.study_description,
-        modality=study.modality,
-        clinical_history=study.clinical_history,
-        clinical_indication=study.clinical_indication,
-        metadata=dict(report.snapshot_metadata or {}),
-        chain=chain,
-    )
+        if row.id == report_id:
+            return ReportDocument(
+                clinic_name=row.clinic_name,
+                report_id=row.id,
+                study_instance_uid=row.study_instance_uid,
+                study_description=row.study_description,
+                modality=row.modality,
+                clinical_history=row.clinical_history,
+                clinical_indication=row.clinical_indication,
+                metadata=dict(row.snapshot_metadata or {}),
+                chain=chain,
+            )
+    return None
 
 
 def request_render(session: AsyncSession, report: Report) -> None:
@@ -93,58 +88,82 @@ async def ensure_requested(svc: Services, clinic_id: str, report_id: str) -> Non
         pass  # queued by a concurrent download
 
 
-async def due_renders(svc: Services, limit: int) -> list[str]:
-    """Reports whose render is due and unclaimed (or whose claim has expired), oldest due first."""
+def _claim(worker: str, lease_seconds: float, now, *conditions):
+    """The UPDATE that claims the unclaimed renders meeting `conditions` for `worker`: of several
+    processes trying at once, one gets each (PostgreSQL checks the conditions again on the locked
+    row, SQLite has one writer), returning the IDs claimed."""
+    return (
+        update(PdfRender)
+        .where(*conditions, _unclaimed(now))
+        .values(claimed_by=worker, claimed_until=now + timedelta(seconds=lease_seconds))
+        .returning(PdfRender.report_id)
+    )
+
+
+async def claim_due_renders(svc: Services, worker: str, lease_seconds: float, limit: int) -> list[str]:
+    """Claim for `worker`, for `lease_seconds`, up to `limit` renders that are due and unclaimed
+    (or whose claim has expired), oldest due first, in one statement; the reports claimed."""
     now = utcnow()
-    rows = await svc.db.fetch(
+    due = (
         select(PdfRender.report_id)
         .where(PdfRender.next_attempt_at <= now, _unclaimed(now))
         .order_by(PdfRender.next_attempt_at, PdfRender.report_id)
         .limit(limit)
     )
-    return list(rows.scalars())
+    (result,) = await svc.db.change(
+        _claim(worker, lease_seconds, now, PdfRender.report_id.in_(due), PdfRender.next_attempt_at <= now)
+    )
+    return list(result.scalars())
 
 
-async def claim_render(svc: Services, report_id: str, worker: str, lease_seconds: float, *, due_only: bool) -> bool:
-    """Whether `worker` now holds the render of `report_id` for `lease_seconds` (one of several
-    processes trying at once wins). A download claims a render that is not due yet too."""
-    now = utcnow()
-    conditions = [PdfRender.report_id == report_id, _unclaimed(now)]
-    if due_only:
-        conditions.append(PdfRender.next_attempt_at <= now)
-    async with svc.db.write() as session:
-        result = await session.execute(
-            update(PdfRender)
-            .where(*conditions)
-            .values(claimed_by=worker, claimed_until=now + timedelta(seconds=lease_seconds))
-        )
-        return result.rowcount == 1
+async def claim_render(svc: Services, report_id: str, worker: str, lease_seconds: float) -> bool:
+    """Whether `worker` now holds the render of `report_id` for `lease_seconds`, due or not (a
+    download's: one of several processes trying at once wins)."""
+    (result,) = await svc.db.change(_claim(worker, lease_seconds, utcnow(), PdfRender.report_id == report_id))
+    return result.first() is not None
 
 
 async def document_to_render(svc: Services, report_id: str) -> tuple[str, ReportDocument] | None:
-    """(clinic ID, what the PDF shows) of a signed report; None if there is no such report."""
-    async with svc.db.read() as session:
-        report = await session.scalar(
-            select(Report).where(Report.id == report_id, Report.status == ReportStatus.COMPLETED)
+    """(clinic ID, what the PDF shows) of a signed report, read in one statement; None if there is
+    no such report."""
+    study_id = (
+        select(Report.study_id)
+        .where(Report.id == report_id, Report.status == ReportStatus.COMPLETED)
+        .scalar_subquery()
+    )
+    rows = await svc.db.fetch(
+        select(
+            Report.id, Report.clinic_id, Report.plain_text, Report.signer_name, Report.signer_npi,
+            Report.signed_at, Report.is_critical, Report.is_addendum, Report.snapshot_metadata,
+            Study.study_instance_uid, Study.study_description, Study.modality, Study.clinical_history,
+            Study.clinical_indication, Clinic.name.label("clinic_name"),
         )
-        if report is None:
-            return None
-        study = await session.get(Study, report.study_id)
-        clinic_name = await session.scalar(select(Clinic.name).where(Clinic.id == report.clinic_id))
-        return report.clinic_id, await document_for(session, clinic_name, study, report)
+        .join(Study, (Study.id == Report.study_id) & (Study.clinic_id == Report.clinic_id))
+        .join(Clinic, Clinic.id == Report.clinic_id)
+        .where(Report.study_id == study_id, Report.status == ReportStatus.COMPLETED)
+        .order_by(Report.is_addendum, Report.created_at, Report.id)
+    )
+    rows = rows.all()
+    document = _document(rows, report_id)
+    if document is None:
+        return None
+    return next(r.clinic_id for r in rows if r.id == report_id), document
 
 
 async def keep_pdf(svc: Services, report_id: str, clinic_id: str, content: bytes) -> None:
-    """Keep the rendered PDF and end its render request, in one transaction. A PDF already kept
-    (rendered by another process whose claim had expired) stays as it is."""
+    """Keep the rendered PDF and end its render request, at once (one statement on PostgreSQL). A
+    PDF already kept (rendered by another process whose claim had expired) stays as it is."""
+    insert = (sqlite_insert if svc.db.is_sqlite else pg_insert)(ReportPdf).values(
+        report_id=report_id, clinic_id=clinic_id, content=content, created_at=utcnow()
+    ).on_conflict_do_nothing(index_elements=[ReportPdf.report_id])
+    end = delete(PdfRender).where(PdfRender.report_id == report_id)
     try:
-        async with svc.db.write() as session:
-            kept = await session.scalar(select(ReportPdf.report_id).where(ReportPdf.report_id == report_id))
-            if kept is None:
-                session.add(ReportPdf(report_id=report_id, clinic_id=clinic_id, content=content))
-            await session.execute(delete(PdfRender).where(PdfRender.report_id == report_id))
+        if svc.db.is_sqlite:
+            await svc.db.change(insert, end)
+        else:
+            await svc.db.change(insert.add_cte(end.returning(PdfRender.report_id).cte("ended")))
     except IntegrityError:
-        pass  # a concurrent renderer kept it first, and ended the request in the same transaction
+        pass  # the report is gone (and its render request with it)
 
 
 async def drop_render(svc: Services, report_id: str) -> None:
