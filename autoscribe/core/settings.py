@@ -106,6 +106,12 @@ class Settings(BaseSettings):
     # Worker processes per server process, and their niceness (below the serving process's CPU).
     pdf_render_processes: int = Field(default=1, ge=1)
     pdf_render_nice: int = Field(default=10, ge=0, le=19)
+    # While this process is busy serving (its CPU over the last quarter second at least this share
+    # of a core), a due render waits, so that rendering does not slow the answers: until the process
+    # is quieter, or until the render has been due this long (0: never wait). A download of a PDF not
+    # rendered yet renders it at once either way.
+    pdf_render_busy_share: float = Field(default=0.5, gt=0)
+    pdf_render_defer_seconds: float = Field(default=30, ge=0)
     # A render taking longer is killed and tried again later.
     pdf_render_timeout_seconds: float = 60
     # The queue is looked at this often even when no signing in this process woke the renderer.

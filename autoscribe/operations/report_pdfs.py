@@ -6,9 +6,9 @@ autoscribe.live.pdf_renderer's."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -86,6 +86,16 @@ async def ensure_requested(svc: Services, clinic_id: str, report_id: str) -> Non
                 session.add(PdfRender(report_id=report_id, clinic_id=clinic_id))
     except IntegrityError:
         pass  # queued by a concurrent download
+
+
+async def oldest_due(svc: Services) -> datetime | None:
+    """Since when the longest-waiting render that is due and unclaimed has been due; None if none is."""
+    now = utcnow()
+    return (
+        await svc.db.fetch(
+            select(func.min(PdfRender.next_attempt_at)).where(PdfRender.next_attempt_at <= now, _unclaimed(now))
+        )
+    ).scalar()
 
 
 def _claim(worker: str, lease_seconds: float, now, *conditions):
