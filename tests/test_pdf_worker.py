@@ -4,6 +4,7 @@ for a download that comes first, once with two server processes, and despite a k
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -164,3 +165,56 @@ async def test_a_killed_worker_does_not_lose_the_pdf(own_database_url, caplog):
         assert failures and report["id"] in failures[0], "the killed render was noted and tried again"
         assert await queued_render(services, report["id"]) is None
         assert await download(http, report["pdfUrl"]) == content
+
+
+def _spawned_children(pid: int) -> list[int]:
+    """The multiprocessing processes (PDF worker, resource tracker) that process `pid` started."""
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            found += [int(c) for c in f.read().split()]
+    return [c for c in found if "multiprocessing" in _cmdline(c)]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().decode(errors="replace")
+    except FileNotFoundError:
+        return ""
+
+
+def _running(pid: int) -> bool:
+    """Whether `pid` runs (a zombie that nobody reaps, as under a container's PID 1, does not)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+async def test_a_killed_server_leaves_no_worker_process_behind(own_database_url, tmp_path):
+    server = ServeProcess(own_database_url, log=tmp_path / "serve.log")
+    children: list[int] = []
+    try:
+        await server.start()
+        workers = []
+
+        async def worker_started():
+            workers[:] = [c for c in _spawned_children(server.proc.pid) if "spawn_main" in _cmdline(c)]
+            return bool(workers)
+
+        await until(worker_started, timeout=30, what="the PDF worker process to start")  # at start-up
+        children[:] = _spawned_children(server.proc.pid)
+        server.kill()  # SIGKILL: the server cannot stop its workers
+
+        async def all_gone():
+            return not any(_running(c) for c in children)
+
+        await until(all_gone, timeout=15, what="the killed server's worker processes to end")
+    finally:
+        server.kill()
+        for child in children:  # not left behind by this test, whatever it found
+            if _running(child):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGKILL)

@@ -205,7 +205,7 @@ class PdfRenderer:
                 max_workers=settings.pdf_render_processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=pdf_worker.start,
-                initargs=(settings.pdf_render_nice,),
+                initargs=(settings.pdf_render_nice, os.getpid()),
                 max_tasks_per_child=RENDERS_PER_WORKER,
             )
         return self._pool

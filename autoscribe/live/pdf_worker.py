@@ -5,16 +5,32 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
+import time
 
 from autoscribe.operations.pdf import ReportDocument, render_report_pdf
 
 
-def start(niceness: int) -> None:
-    """A worker's initializer: below the serving process's priority, and deaf to the Ctrl-C meant
-    for the server (which stops its workers itself)."""
+# How often a worker looks whether the server that started it is still there.
+PARENT_CHECK_SECONDS = 1.0
+
+
+def start(niceness: int, parent: int | None = None) -> None:
+    """A worker's initializer: below the serving process's priority, deaf to the Ctrl-C meant for
+    the server (which stops its workers itself), and gone when the server is: a server killed
+    outright (SIGKILL, the out-of-memory killer) cannot stop its workers, and a worker would wait
+    for work for ever (it holds both ends of its own queue, so it never reads an end of file)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if niceness:
         os.nice(niceness)
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
 
 
 def render(document: ReportDocument) -> tuple[bytes, int]:
