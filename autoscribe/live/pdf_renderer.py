@@ -2,11 +2,13 @@
 loop or under its GIL (xhtml2pdf spends tens of ms of CPU a page), durably.
 
 Signing a report queues its render in the signing transaction (operations.report_pdfs): a row of
-pdf_renders, deleted in the transaction that keeps the PDF, so a signed report always has its PDF
+pdf_renders, deleted in the statement that keeps the PDF, so a signed report always has its PDF
 or a queued render, whatever crashes or restarts in between. The renderer of every process looks
 at the queue when a signing in its process commits (db.after_commit) and every pdf_poll_seconds;
-it claims a due render in the database (a conditional UPDATE; of several processes one wins) and
-renders it in a `ProcessPoolExecutor` of its own (spawn, pdf_render_processes workers, niced). A
+while this process is busy serving (live.busyness) it waits, at most until a render has been due
+pdf_render_defer_seconds; then it claims due renders in the database (a conditional UPDATE; of
+several processes one wins each) and renders them in a `ProcessPoolExecutor` of its own (spawn,
+pdf_render_processes workers, niced, each ending with this process however it ends). A
 claim outlives the render's time limit, so one left by a process that died expires and another
 process takes the render up. A render that fails (the worker was killed, xhtml2pdf failed, the
 time limit passed) is noted and tried again later, and the pool is replaced if it broke.
