@@ -19,13 +19,9 @@ WINDOW_SECONDS = 0.25
 class Busyness:
     def __init__(self, window: float = WINDOW_SECONDS):
         self.window = window
-        self._share = 0.0
+        # The process's CPU over the last window, per second of it (0 before the first window).
+        self.share = 0.0
         self._task: asyncio.Task | None = None
-
-    @property
-    def share(self) -> float:
-        """The process's CPU over the last window, per second of it (0 before the first window)."""
-        return self._share
 
     def start(self) -> None:
         if self._task is None:
@@ -41,5 +37,5 @@ class Busyness:
         while True:
             await asyncio.sleep(self.window)
             now, used = time.monotonic(), time.process_time()
-            self._share = (used - cpu) / max(now - clock, 1e-6)
+            self.share = (used - cpu) / max(now - clock, 1e-6)
             clock, cpu = now, used

@@ -15,7 +15,7 @@ from autoscribe.operations.pdf import ReportDocument, render_report_pdf
 PARENT_CHECK_SECONDS = 1.0
 
 
-def start(niceness: int, parent: int | None = None) -> None:
+def start(niceness: int, parent: int) -> None:
     """A worker's initializer: below the serving process's priority, deaf to the Ctrl-C meant for
     the server (which stops its workers itself), and gone when the server is: a server killed
     outright (SIGKILL, the out-of-memory killer) cannot stop its workers, and a worker would wait
@@ -23,8 +23,7 @@ def start(niceness: int, parent: int | None = None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if niceness:
         os.nice(niceness)
-    if parent is not None:
-        threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
+    threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
 
 
 def _exit_with(parent: int) -> None:

@@ -25,10 +25,10 @@ from autoscribe.db.types import utcnow
 SIGNED_KINDS = frozenset({"report.signed", "addendum.signed"})
 
 
-def _document(rows, report_id: str) -> ReportDocument | None:
-    """What the PDF of the signed report `report_id` shows, from the signed reports of its study
-    (the original first, then the addenda oldest first): the original, then the addenda up to it.
-    None if it is not among them."""
+def _document(rows, report_id: str) -> tuple[str, ReportDocument] | None:
+    """(clinic ID, what the PDF shows) of the signed report `report_id`, from the signed reports of
+    its study (the original first, then the addenda oldest first): the original, then the addenda
+    up to it. None if it is not among them."""
     chain = []
     for row in rows:
         chain.append(
@@ -42,7 +42,7 @@ def _document(rows, report_id: str) -> ReportDocument | None:
             )
         )
         if row.id == report_id:
-            return ReportDocument(
+            return row.clinic_id, ReportDocument(
                 clinic_name=row.clinic_name,
                 report_id=row.id,
                 study_instance_uid=row.study_instance_uid,
@@ -90,12 +90,7 @@ async def ensure_requested(svc: Services, clinic_id: str, report_id: str) -> Non
 
 async def oldest_due(svc: Services) -> datetime | None:
     """Since when the longest-waiting render that is due and unclaimed has been due; None if none is."""
-    now = utcnow()
-    return (
-        await svc.db.fetch(
-            select(func.min(PdfRender.next_attempt_at)).where(PdfRender.next_attempt_at <= now, _unclaimed(now))
-        )
-    ).scalar()
+    return (await svc.db.fetch(select(func.min(PdfRender.next_attempt_at)).where(*_due(utcnow())))).scalar()
 
 
 def _claim(worker: str, lease_seconds: float, now, *conditions):
@@ -116,7 +111,7 @@ async def claim_due_renders(svc: Services, worker: str, lease_seconds: float, li
     now = utcnow()
     due = (
         select(PdfRender.report_id)
-        .where(PdfRender.next_attempt_at <= now, _unclaimed(now))
+        .where(*_due(now))
         .order_by(PdfRender.next_attempt_at, PdfRender.report_id)
         .limit(limit)
     )
@@ -153,11 +148,7 @@ async def document_to_render(svc: Services, report_id: str) -> tuple[str, Report
         .where(Report.study_id == study_id, Report.status == ReportStatus.COMPLETED)
         .order_by(Report.is_addendum, Report.created_at, Report.id)
     )
-    rows = rows.all()
-    document = _document(rows, report_id)
-    if document is None:
-        return None
-    return next(r.clinic_id for r in rows if r.id == report_id), document
+    return _document(rows, report_id)
 
 
 async def keep_pdf(svc: Services, report_id: str, clinic_id: str, content: bytes) -> None:
@@ -178,8 +169,7 @@ async def keep_pdf(svc: Services, report_id: str, clinic_id: str, content: bytes
 
 async def drop_render(svc: Services, report_id: str) -> None:
     """End the render request of a report that is gone."""
-    async with svc.db.write() as session:
-        await session.execute(delete(PdfRender).where(PdfRender.report_id == report_id))
+    await svc.db.change(delete(PdfRender).where(PdfRender.report_id == report_id))
 
 
 async def render_failed(svc: Services, report_id: str, worker: str, error: str, delays: Callable[[int], float]) -> int:
@@ -198,10 +188,14 @@ async def render_failed(svc: Services, report_id: str, worker: str, error: str, 
 
 async def release_renders(svc: Services, worker: str) -> None:
     """Release every claim of `worker` (stopping), so that another process takes them up at once."""
-    async with svc.db.write() as session:
-        await session.execute(
-            update(PdfRender).where(PdfRender.claimed_by == worker).values(claimed_by=None, claimed_until=None)
-        )
+    await svc.db.change(
+        update(PdfRender).where(PdfRender.claimed_by == worker).values(claimed_by=None, claimed_until=None)
+    )
+
+
+def _due(now) -> tuple:
+    """The conditions of a render that is due and unclaimed (or whose claim has expired) at `now`."""
+    return PdfRender.next_attempt_at <= now, _unclaimed(now)
 
 
 def _unclaimed(now):
