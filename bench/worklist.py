@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 
 import httpx
 from sqlalchemy import event
 
 from bench import database, servers
-from bench.client import Conn, HttpError, Run, concurrent, graphql_op, sequential
+from bench.client import Conn, HttpError, Run, concurrent, graphql_op
 from bench.pgwire import CountingProxy
 from bench.context import WORKLIST_STUDIES, Bench
 from bench.procs import cpu_seconds
@@ -113,18 +114,53 @@ async def _fetch(target: Target) -> tuple[dict, int]:
     return json.loads(data), len(data)
 
 
-async def _measure(ctx: Bench, target: Target, pg: database.PgBackends) -> Result:
-    _doc, size = await _fetch(target)
-    n, warmup = ctx.scale(300, 60), ctx.scale(50, 10)
+ROUNDS = 10
+
+
+async def _measure(ctx: Bench, targets: list[Target], pg: database.PgBackends) -> list[Result]:
+    """Each target's latency at one connection, and the CPU of the server and of the database over
+    exactly those requests, measured in turns: ROUNDS rounds, each a block of requests to every
+    target in turn (on one keep-alive connection per target), so that a slow spell of the shared
+    machine falls on every server alike instead of on whichever was being measured then. Then
+    each target's load at 8 connections, one after another."""
+    n, warmup = ctx.scale(600, 60), ctx.scale(50, 10)
+    rounds = ctx.scale(ROUNDS, 2)
     duration = ctx.scale(10.0, 3.0)
-    # Latency at one connection; CPU of the server and of the database over exactly these requests.
-    await sequential(("127.0.0.1", target.port), target.op, 0, warmup)
-    cpu0, db0 = cpu_seconds(target.pid), await pg.snapshot()
-    latency = await sequential(("127.0.0.1", target.port), target.op, n)
-    cpu1, db1 = cpu_seconds(target.pid), await pg.snapshot()
-    load = await concurrent([("127.0.0.1", target.port)], lambda _w: target.op, 8, duration, warmup=1.0)
-    done = max(latency.ok, 1)
-    return Result(target.name, latency, load, (cpu1 - cpu0) / done, pg.used(db0, db1) / done, size)
+    sizes = [(await _fetch(t))[1] for t in targets]
+    conns = [Conn("127.0.0.1", t.port) for t in targets]
+    runs = [Run() for _ in targets]
+    cpu = [0.0] * len(targets)
+    db_cpu = [0.0] * len(targets)
+    try:
+        for target, conn in zip(targets, conns, strict=True):
+            for i in range(warmup):
+                await target.op(conn, -1 - i)
+        for r in range(rounds):
+            block = n // rounds + (1 if r < n % rounds else 0)
+            for k, (target, conn, run) in enumerate(zip(targets, conns, runs, strict=True)):
+                cpu0, db0 = cpu_seconds(target.pid), await pg.snapshot()
+                started = time.perf_counter()
+                for i in range(block):
+                    t0 = time.perf_counter()
+                    try:
+                        await target.op(conn, i)
+                    except Exception as exc:  # noqa: BLE001 - counted and reported
+                        run.errors += 1
+                        run.first_error = run.first_error or repr(exc)[:300]
+                        continue
+                    run.latencies.append(time.perf_counter() - t0)
+                run.elapsed += time.perf_counter() - started
+                cpu[k] += cpu_seconds(target.pid) - cpu0
+                db_cpu[k] += pg.used(db0, await pg.snapshot())
+    finally:
+        for conn in conns:
+            await conn.close()
+    results = []
+    for k, target in enumerate(targets):
+        load = await concurrent([("127.0.0.1", target.port)], lambda _w, t=target: t.op, 8, duration, warmup=1.0)
+        done = max(runs[k].ok, 1)
+        results.append(Result(target.name, runs[k], load, cpu[k] / done, db_cpu[k] / done, sizes[k]))
+    return results
 
 
 async def count_statements(tenant: database.Tenant, cache: bool) -> dict[str, dict[int, tuple[int, int]]]:
@@ -309,7 +345,7 @@ async def run(ctx: Bench) -> None:
 
         pg = await database.PgBackends.open()
         try:
-            results = [await _measure(ctx, t, pg) for t in targets]
+            results = await _measure(ctx, targets, pg)
         finally:
             await pg.close()
     finally:
@@ -333,8 +369,10 @@ def _print(ctx: Bench, results: list[Result], counts: dict, wire: dict, why_no_p
     notes = [
         f"{WORKLIST_STUDIES:,} studies of one clinic on PostgreSQL; studies(first: 100, orderBy: PRIORITY), "
         "22 fields incl. assignedTo and reportMetadata.",
-        f"c=1: {n} requests on one keep-alive connection after warm-up; c=8: 8 connections for "
-        f"{ctx.scale(10, 3)} s. CPU/req: server process (and bench DB backends) over the c=1 requests.",
+        f"c=1: {n} requests per server on one keep-alive connection after warm-up, in {ctx.scale(ROUNDS, 2)} rounds"
+        " of a block per server in turn; c=8: 8 connections for "
+        f"{ctx.scale(10, 3)} s, one server after another. CPU/req: server process (and bench DB backends) over the"
+        " c=1 requests.",
         "raw = API-key lookup + page + users with SQLAlchemy Core, json.dumps, same uvicorn setup.",
         f"{OURS} runs as deployed on PostgreSQL, with its event bus there ({servers.BUS_URL.split('@')[-1]}):"
         " an API key's lookup is kept for 2 s while the bus, which carries revocations, is connected.",
