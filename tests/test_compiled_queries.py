@@ -215,6 +215,12 @@ async def test_a_stored_value_the_schema_refuses_sends_the_request_the_standard_
     {},
     {"patientName": "Doe^John"},
     {"patientName": "Doe^John", "sex": "MALE", "height": None, "weight": {"value": 2.5, "unit": "KG"}},
+    # Values not given (falsy) read as null through every converter; a falsy stored value as no object.
+    {"patientName": "", "sex": "", "dateOfBirth": "", "studyDate": None, "height": 0, "weight": {}},
+    [],
+    "",
+    0,
+    False,
 ])
 async def test_stored_report_metadata_of_every_shape_is_answered_from_its_dict(apps, api, services, clinic, stored):
     seeded = await _seed(api, services, clinic)
@@ -232,6 +238,11 @@ async def test_stored_report_metadata_of_every_shape_is_answered_from_its_dict(a
     {"patientName": "Doe^John", "dateOfBirth": "the 31st"},
     {"patientName": "Doe^John", "height": {"value": 170}},
     {"patientName": "Doe^John", "sex": "unknown"},
+    # Given, but of a kind the converter does not take: a number, a list (not even hashable).
+    {"patientName": "Doe^John", "sex": 5},
+    {"patientName": "Doe^John", "sex": ["MALE"]},
+    {"patientName": "Doe^John", "dateOfBirth": 19650905},
+    {"patientName": "Doe^John", "weight": "61 kg"},
     # Not an object at all.
     ["Doe^John"],
     "Doe^John",

@@ -7,7 +7,9 @@ model, checked when the type is defined (its module imported): a field added to 
 to the model fails at import, not on the first request.
 
 From a JSON object stored in a column (`from_json`): each field from the key of its GraphQL name,
-through a converter where the stored value is not the field's (dates, enums, nested objects).
+through a converter where the stored value is not the field's (dates, enums, nested objects);
+`parsed(parse)` makes the usual kind of converter, None for a value not given, `parse(value)` for
+one that is.
 
 The function is generated once per type, as the hand-written `of()` would read
 (`cls(id=row.id, ...)`): `of()` runs for every object of every page (a worklist page is 100
@@ -79,6 +81,19 @@ def from_json(**convert: Callable[[Any], Any]) -> Callable[[type], type]:
         return cls
 
     return decorate
+
+
+def parsed(parse: Callable[[Any], Any], members: dict | None = None) -> Callable[[Any], Any]:
+    """A converter for from_json: None for a value not given (falsy), else `parse(value)`.
+
+    It keeps `parse` and `members` (values `parse` maps to these objects, as `parse` itself would)
+    as attributes, for readers that write the conversion out inline (server.engine.compiled)."""
+
+    def convert(value):
+        return parse(value) if value else None
+
+    convert.parse, convert.members = parse, members
+    return convert
 
 
 def _init_fields(cls: type, special: dict) -> list[str]:

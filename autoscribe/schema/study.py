@@ -23,7 +23,7 @@ from autoscribe.schema.descriptions import (
     id_of,
 )
 from autoscribe.schema.enums import HeightUnit, Severity, Sex, StudyOrder, StudyReportStatus, WeightUnit
-from autoscribe.schema.from_row import from_json, from_row
+from autoscribe.schema.from_row import from_json, from_row, parsed
 from autoscribe.schema.inputs import given
 from autoscribe.schema.node import Node
 from autoscribe.schema.pagination import Connection
@@ -92,16 +92,15 @@ class Weight:
     unit: WeightUnit = strawberry.field(description="The unit of value.")
 
 
-def _date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+_date = parsed(date.fromisoformat)
 
 
 def _enum(cls):
-    return lambda value: cls(value) if value else None
+    return parsed(cls, {member.value: member for member in cls})
 
 
 def _measure(cls, unit):
-    return lambda value: cls(value=value["value"], unit=unit(value["unit"])) if value else None
+    return parsed(lambda value: cls(value=value["value"], unit=unit(value["unit"])))
 
 
 @from_json(

@@ -40,13 +40,19 @@ Pending = dict[Join, list[tuple[dict, str, Any, bool]]]
 @dataclass(eq=False)
 class _Part:
     key: str
-    kind: str  # "constant", "attribute", "computed", "nested", "joined"
-    value: Any = None  # the constant; the attribute's name; the function
+    kind: str  # "constant", "attribute", "computed", "item", "nested", "stored", "joined"
+    value: Any = None  # the constant; the attribute's name; the function; the item's key
     finish: Finish | None = None
     nested: Callable[[Any, Pending], Any] | None = None
     join: Join | None = None
     id_attribute: str | None = None
     non_null: bool = False
+    # An item: whether its key must be there, and its converter (see ObjectPlan.item).
+    required: bool = False
+    convert: Callable[[Any], Any] | None = None
+    # A stored object: its plan, and the checks of its dict (see ObjectPlan.stored).
+    plan: ObjectPlan | None = None
+    checks: tuple[tuple[str, Callable[[Any], Any] | None, bool], ...] = ()
 
 
 @dataclass(eq=False)
@@ -67,10 +73,28 @@ class ObjectPlan:
     def computed(self, key: str, function: Callable[[Any], Any], finish: Finish) -> None:
         self.parts.append(_Part(key, "computed", function, finish))
 
+    def item(self, key: str, name: str, finish: Finish, *, required: bool,
+             convert: Callable[[Any], Any] | None = None) -> None:
+        """The value of the key `name` of the source (a dict; KeyError when `required` and absent),
+        through `convert`. A converter made by schema.from_row.parsed is written out inline."""
+        self.parts.append(_Part(key, "item", name, finish, required=required, convert=convert))
+
     def nested(self, key: str, get: Callable[[Any], Any], plan: ObjectPlan, *, non_null: bool, listed: bool,
                items_non_null: bool = True) -> None:
         """An object (or a list of objects) the source makes in memory, answered by `plan`."""
         self.parts.append(_Part(key, "nested", nested=_nested(get, plan, non_null, listed, items_non_null)))
+
+    def stored(self, key: str, attribute: str, plan: ObjectPlan,
+               checks: tuple[tuple[str, Callable[[Any], Any] | None, bool], ...]) -> None:
+        """An object answered by `plan` (items, constants, nested parts: no joins) from the dict the
+        source's `attribute` holds (a falsy value reads as an empty dict, anything else but a dict
+        deviates), written out inline. `checks`: (key, converter, required) of the keys `plan` does not
+        read but making the object would: each is read and converted, and its result dropped."""
+        if not attribute.isidentifier():
+            raise ValueError(attribute)
+        if any(part.kind == "joined" for part in plan.parts):
+            raise ValueError(key)
+        self.parts.append(_Part(key, "stored", attribute, plan=plan, checks=tuple(checks)))
 
     def joined(self, key: str, id_attribute: str, join: Join, *, non_null: bool) -> None:
         if not id_attribute.isidentifier():
@@ -78,56 +102,113 @@ class ObjectPlan:
         self.parts.append(_Part(key, "joined", join=join, id_attribute=id_attribute, non_null=non_null))
 
     def answer(self, source: Any, pending: Pending) -> dict:
+        return (self._answer or self.compiled())(source, pending)
+
+    def compiled(self) -> Callable[[Any, Pending], dict]:
+        """The function answering a source by this plan, made on first use."""
         if self._answer is None:
             self._answer = self._compile()
-        return self._answer(source, pending)
+        return self._answer
 
     def _compile(self) -> Callable[[Any, Pending], dict]:
-        scope: dict[str, Any] = {"Deviation": Deviation}
-        lines, items, after = [], [], []
-        for i, part in enumerate(self.parts):
-            key = f"K{i}"
-            scope[key] = part.key
-            if part.kind == "constant":
-                scope[f"C{i}"] = part.value
-                items.append(f"K{i}: C{i}")
-            elif part.kind in ("attribute", "computed"):
-                scope[f"F{i}"] = part.finish
-                if part.kind == "attribute":
-                    lines.append(f"    v{i} = source.{part.value}")
-                else:
-                    scope[f"G{i}"] = part.value
-                    lines.append(f"    v{i} = G{i}(source)")
-                exact = getattr(part.finish, "exact", None)
-                memo = getattr(part.finish, "memo", None)
-                iso = getattr(part.finish, "isoformat", None)
-                if iso is not None:
-                    scope[f"T{i}"] = iso
-                    items.append(f"K{i}: v{i}.isoformat() if v{i}.__class__ is T{i} else F{i}(v{i})")
-                elif exact is not None:
-                    scope[f"T{i}"] = exact
-                    items.append(f"K{i}: v{i} if v{i}.__class__ is T{i} else F{i}(v{i})")
-                elif memo is not None:
-                    scope[f"M{i}"] = memo
-                    items.append(f"K{i}: M{i}.get(id(v{i})) or F{i}(v{i})")
-                else:
-                    items.append(f"K{i}: F{i}(v{i})")
-            elif part.kind == "nested":
-                scope[f"N{i}"] = part.nested
-                items.append(f"K{i}: N{i}(source, pending)")
-            else:  # joined: a placeholder, filled when the level is read
-                scope[f"J{i}"] = part.join
-                items.append(f"K{i}: None")
-                after += [f"    j = source.{part.id_attribute}",
-                          "    if j is not None:",
-                          f"        pending.setdefault(J{i}, []).append((out, K{i}, j, {part.non_null}))"]
-                if part.non_null:
-                    after += ["    else:", "        raise Deviation"]
+        scope: dict[str, Any] = {"Deviation": Deviation, "EMPTY": _EMPTY}
+        lines, items, after = self._write(scope, "source", "")
         body = "\n".join([*lines, "    out = {" + ", ".join(items) + "}", *after, "    return out"])
         source = f"def answer(source, pending):\n{body}\n"
         # Schema names and constants only: nothing here comes from a request.
         exec(compile(source, "<compiled selection>", "exec"), scope)  # noqa: S102
         return scope["answer"]
+
+    def _write(self, scope: dict[str, Any], source: str, prefix: str) -> tuple[list[str], list[str], list[str]]:
+        """The lines reading this plan's values from the variable `source`, the items of its answer's
+        dict, and the lines after it (the joins' placeholders); names made unique by `prefix`."""
+        lines, items, after = [], [], []
+        for j, part in enumerate(self.parts):
+            i = f"{prefix}{j}"
+            scope[f"K{i}"] = part.key
+            if part.kind == "constant":
+                scope[f"C{i}"] = part.value
+                items.append(f"K{i}: C{i}")
+            elif part.kind in ("attribute", "computed", "item"):
+                scope[f"F{i}"] = part.finish
+                if part.kind == "attribute":
+                    lines.append(f"    v{i} = {source}.{part.value}")
+                elif part.kind == "computed":
+                    scope[f"G{i}"] = part.value
+                    lines.append(f"    v{i} = G{i}({source})")
+                else:
+                    scope[f"I{i}"] = part.value
+                    lines.append(f"    v{i} = {source}[I{i}]" if part.required else f"    v{i} = {source}.get(I{i})")
+                    lines += _converted(scope, f"v{i}", i, part.convert)
+                items.append(f"K{i}: {_finished(scope, f'v{i}', i, part.finish)}")
+            elif part.kind == "nested":
+                scope[f"N{i}"] = part.nested
+                items.append(f"K{i}: N{i}({source}, pending)")
+            elif part.kind == "stored":
+                data = f"d{i}"
+                lines += [f"    {data} = {source}.{part.value} or EMPTY",
+                          f"    if {data}.__class__ is not dict:",
+                          "        raise Deviation"]
+                for k, (name, convert, required) in enumerate(part.checks):
+                    c = f"{i}c{k}"
+                    scope[f"I{c}"] = name
+                    lines.append(f"    v{c} = {data}[I{c}]" if required else f"    v{c} = {data}.get(I{c})")
+                    lines += _converted(scope, f"v{c}", c, convert)
+                sub_lines, sub_items, sub_after = part.plan._write(scope, data, f"{i}_")  # noqa: SLF001
+                if sub_after:
+                    raise ValueError(part.key)
+                lines += sub_lines
+                items.append(f"K{i}: {{" + ", ".join(sub_items) + "}")
+            else:  # joined: a placeholder, filled when the level is read
+                if prefix:
+                    raise ValueError(part.key)
+                scope[f"J{i}"] = part.join
+                items.append(f"K{i}: None")
+                after += [f"    j = {source}.{part.id_attribute}",
+                          "    if j is not None:",
+                          f"        pending.setdefault(J{i}, []).append((out, K{i}, j, {part.non_null}))"]
+                if part.non_null:
+                    after += ["    else:", "        raise Deviation"]
+        return lines, items, after
+
+
+# What a falsy stored value reads as (never changed: the answer only reads it).
+_EMPTY: dict = {}
+
+
+def _converted(scope: dict[str, Any], var: str, i: str, convert) -> list[str]:
+    """The lines passing `var` through `convert` (none without one): a converter of
+    schema.from_row.parsed written out (its members looked up, its parse called for the others,
+    None for a falsy value), any other called."""
+    if convert is None:
+        return []
+    parse = getattr(convert, "parse", None)
+    if parse is None:
+        scope[f"P{i}"] = convert
+        return [f"    {var} = P{i}({var})"]
+    scope[f"P{i}"] = parse
+    members = getattr(convert, "members", None)
+    if members is None:
+        return [f"    {var} = P{i}({var}) if {var} else None"]
+    scope[f"E{i}"] = members
+    return [f"    {var} = (E{i}[{var}] if {var} in E{i} else P{i}({var})) if {var} else None"]
+
+
+def _finished(scope: dict[str, Any], var: str, i: str, finish: Finish) -> str:
+    """The expression of `var`'s answer by `finish`: the common values inline, the others by the call."""
+    exact = getattr(finish, "exact", None)
+    memo = getattr(finish, "memo", None)
+    iso = getattr(finish, "isoformat", None)
+    if iso is not None:
+        scope[f"T{i}"] = iso
+        return f"{var}.isoformat() if {var}.__class__ is T{i} else F{i}({var})"
+    if exact is not None:
+        scope[f"T{i}"] = exact
+        return f"{var} if {var}.__class__ is T{i} else F{i}({var})"
+    if memo is not None:
+        scope[f"M{i}"] = memo
+        return f"M{i}.get(id({var})) or F{i}({var})"
+    return f"F{i}({var})"
 
 
 def _nested(get, plan: ObjectPlan, non_null: bool, listed: bool, items_non_null: bool):
@@ -140,6 +221,9 @@ def _nested(get, plan: ObjectPlan, non_null: bool, listed: bool, items_non_null:
         answer = plan.answer
         if not listed:
             return answer(made, pending)
+        if type(made) is list and None not in made:
+            answer = plan.compiled()  # the compiled function itself, called per item
+            return [answer(item, pending) for item in made]
         items = []
         for item in made:
             if item is None:

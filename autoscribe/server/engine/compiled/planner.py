@@ -9,7 +9,8 @@ executor would, in its order. What the planner knows:
 - types made from a row (`schema.from_row`: Study, User): each plain field is a column, or a
   function of some (found by calling it once on a recorder of the attributes it reads);
 - Study's `reportMetadata`, answered from the stored JSON object without making the Strawberry
-  object (its type's `from_json` says how each field is read and converted);
+  object (its type's `from_json` says how each field is read and converted), its reads and
+  conversions written out in the study's own answer (ObjectPlan.stored);
 - Study's resolvers that are functions of `self.row` alone (`priorReports`),
   and those that read a user by an ID column (`assignedTo`, `createdByUser`), read for a whole
   level in one statement;
@@ -295,9 +296,7 @@ class Planner:
                 if listed or not is_object_type(named) or _origin(named) is not made:
                     raise Unplannable
                 plan.columns.add(column)
-                data_plan, data_of = self.stored(named, sub, made)
-                plan.nested(key, (lambda column, data_of: lambda row: data_of(getattr(row, column)))(column, data_of),
-                            data_plan, non_null=non_null, listed=False)
+                plan.stored(key, column, *self.stored(named, sub, made))
             elif (cls, python_name) in PURE and definition.base_resolver.wrapped_func is getattr(cls, python_name):
                 resolve = definition.base_resolver.wrapped_func
                 plan.columns |= _reads(resolve, _Self)
@@ -328,9 +327,9 @@ class Planner:
             raise Unplannable
         return plan
 
-    def stored(self, gtype, details, made) -> tuple[ObjectPlan, Any]:
+    def stored(self, gtype, details, made) -> tuple[ObjectPlan, tuple]:
         """An object of a from_json type answered from its stored dict, without making it: the plan
-        of its answer, whose source is the dict, and the function from the stored value to that dict.
+        of its answer, whose source is the dict, and the checks of the keys it does not read.
 
         What `made.of` would refuse, it refuses too: a stored value that is not an object, a
         missing required key, a value a converter does not take, whether the field is selected or
@@ -344,26 +343,17 @@ class Planner:
             if definition.base_resolver is not None or definition.python_name not in fields:
                 raise Unplannable
             selected.add(definition.python_name)
-            read = _stored_reader(*fields[definition.python_name])
+            name, convert, required = fields[definition.python_name]
             finish = finisher(field_def.type)
             if finish is not None:
-                plan.computed(key, read, finish)
+                plan.item(key, name, finish, required=required, convert=convert)
                 continue
             non_null, listed, items_non_null, named = _unwrap(field_def.type)
-            plan.nested(key, read, self.attributes(named, sub), non_null=non_null, listed=listed,
-                        items_non_null=items_non_null)
-        checks = tuple(_stored_reader(*spec) for name, spec in fields.items()
+            plan.nested(key, _stored_reader(name, convert, required), self.attributes(named, sub), non_null=non_null,
+                        listed=listed, items_non_null=items_non_null)
+        checks = tuple(spec for name, spec in fields.items()
                        if name not in selected and (spec[1] is not None or spec[2]))
-
-        def data_of(value):
-            data = value or {}
-            if type(data) is not dict:
-                raise Deviation
-            for check in checks:
-                check(data)
-            return data
-
-        return plan, data_of
+        return plan, checks
 
     def attributes(self, gtype, details, *, of_rows: bool = False) -> ObjectPlan:
         """An object made in memory, whose selected fields are all plain attributes; with `of_rows`

@@ -165,7 +165,7 @@ async def _fill(read, pending: Pending, known: dict[str, dict] | None) -> Pendin
         columns = set().union(*(join.plan.columns for join, _places in joins))
         rows = known[loader] if known and loader in known else await read(loader, ids, columns)
         for join, places in joins:
-            answer = join.plan.answer
+            answer = join.plan.compiled()
             for out, key, ident, non_null in places:
                 row = rows.get(ident)
                 if row is None:
