@@ -55,6 +55,15 @@ def database_url(request, tmp_path_factory) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def migrated_postgres() -> str:
+    """The PostgreSQL test database, migrated, for the tests that run on PostgreSQL alone and use it
+    as it is (several apps or processes on one database): on a new machine it starts empty. If
+    `database_url` resets it later in the run, that migrates it again."""
+    upgrade(PG_URL)
+    return PG_URL
+
+
 @pytest.fixture
 async def own_database_url(request, tmp_path) -> str:
     """A migrated database of the test's own, which no other app (the shared one included) uses."""

@@ -18,7 +18,10 @@ from autoscribe.operations.authentication import create_api_key, create_clinic
 from autoscribe.server.app import create_app
 from tests.support.settings import PG_URL, settings_for
 
-pytestmark = pytest.mark.skipif(not PG_URL, reason="needs AUTOSCRIBE_TEST_DATABASE_URL (PostgreSQL)")
+pytestmark = [
+    pytest.mark.skipif(not PG_URL, reason="needs AUTOSCRIBE_TEST_DATABASE_URL (PostgreSQL)"),
+    pytest.mark.usefixtures("migrated_postgres"),
+]
 
 STUDIES = "{ studies(first: 1) { totalCount } }"
 # Far longer than the test: only a revocation, never the TTL, can end a kept lookup here.

@@ -26,7 +26,10 @@ from tests.support.people_helpers import REVOKE_USER, SESSION, invite_and_accept
 from tests.support.settings import PG_URL
 from tests.support.ws_client import GraphQLWS
 
-pytestmark = pytest.mark.skipif(not PG_URL, reason="needs AUTOSCRIBE_TEST_DATABASE_URL (PostgreSQL)")
+pytestmark = [
+    pytest.mark.skipif(not PG_URL, reason="needs AUTOSCRIBE_TEST_DATABASE_URL (PostgreSQL)"),
+    pytest.mark.usefixtures("migrated_postgres"),
+]
 
 STUDIES = "{ studies(first: 1) { nodes { id } } }"
 # Only the bus may deliver within a test's patience: the safety poll waits this long.

@@ -337,6 +337,7 @@ async def _signed_seqs(services, clinic_id) -> list[int]:
 
 
 @pytest.mark.skipif(not PG_URL, reason="needs AUTOSCRIBE_TEST_DATABASE_URL (PostgreSQL)")
+@pytest.mark.usefixtures("migrated_postgres")
 async def test_with_two_processes_each_attempt_is_made_by_one_and_each_event_delivered_once(tmp_path):
     """Two servers on one PostgreSQL (a Redis bus between them); the receiver answers 503 for a
     while, then 200: every event is delivered once, and every attempt the database counts was
