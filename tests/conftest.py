@@ -56,12 +56,11 @@ def database_url(request, tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def migrated_postgres() -> str:
-    """The PostgreSQL test database, migrated, for the tests that run on PostgreSQL alone and use it
-    as it is (several apps or processes on one database): on a new machine it starts empty. If
-    `database_url` resets it later in the run, that migrates it again."""
+def migrated_postgres() -> None:
+    """Migrates the PostgreSQL test database for the tests that run on PostgreSQL alone and use
+    PG_URL as it is (several apps or processes on one database): on a new machine it starts empty.
+    If `database_url` resets it later in the run, that migrates it again."""
     upgrade(PG_URL)
-    return PG_URL
 
 
 @pytest.fixture
